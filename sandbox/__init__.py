@@ -1,0 +1,1 @@
+"""The servicelab sandbox: a control plane that keeps services' tasks running as real containers."""

@@ -1,0 +1,174 @@
+"""Task definitions from YAML files, with errors that name the file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import HealthCheck, TaskDefinition
+
+FIELDS = {
+    "family": "a name: letters, digits, '-' or '_'",
+    "revision": "a whole number >= 1 (built-ins only; registering picks the next one)",
+    "description": "text",
+    "image": "an image name, e.g. servicelab/demo-task",
+    "command": "a list of strings",
+    "environment": "a mapping of NAME: value",
+    "cpu": "CPU units, 1 to 4096 (1024 = one vCPU)",
+    "memory": "MiB, 6 to 4096",
+    "containerPort": "a port number, 1 to 65535",
+    "healthCheck": "a mapping with command, interval, timeout, retries, startPeriod",
+}
+HEALTH_FIELDS = {
+    "command": ("a list starting with CMD or CMD-SHELL", None, None),
+    # ECS's floors are 5 s and 2 s; the sandbox allows 1 s so lessons need not wait.
+    "interval": ("seconds", 1, 300),
+    "timeout": ("seconds", 1, 60),
+    "retries": ("a count", 1, 10),
+    "startPeriod": ("seconds", 0, 300),
+}
+
+
+class TaskDefinitionFileError(ValueError):
+    """One line naming where the problem is and what is allowed."""
+
+
+class _Where:
+    def __init__(self, source: str, node: yaml.Node | None) -> None:
+        self.source = source
+        self.node = node
+
+    def line_of(self, *path: str | int) -> int | None:
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == part:
+                        line, node = key.start_mark.line + 1, value
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+    def error(self, message: str, *path: str | int) -> TaskDefinitionFileError:
+        line = self.line_of(*path)
+        where = f"{self.source}:{line}" if line else self.source
+        return TaskDefinitionFileError(f"{where}: {message}")
+
+
+def _int(where: _Where, value: Any, low: int, high: int, *path: str | int) -> int:
+    field = ".".join(p for p in path if isinstance(p, str))
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.error(f"field {field!r} must be a whole number from {low} to {high}, got {value!r}", *path)
+    if not low <= value <= high:
+        raise where.error(f"field {field!r} is {value}; allowed {low} to {high}", *path)
+    return value
+
+
+def parse_one(data: Any, where: _Where, index: tuple[int, ...] = ()) -> tuple[TaskDefinition, int | None]:
+    """Validate one mapping and build the task definition; returns it and its pinned revision."""
+    if not isinstance(data, dict):
+        raise where.error("a task definition must be a mapping of fields", *index)
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise where.error(
+            f"unknown field {unknown[0]!r}; allowed fields: {', '.join(FIELDS)}", *index, unknown[0]
+        )
+    for required in ("family", "image"):
+        if not data.get(required) or not isinstance(data[required], str):
+            raise where.error(f"field {required!r} is required: {FIELDS[required]}", *index, required)
+    command = data.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(c, (str, int)) for c in command):
+        raise where.error(f"field 'command' must be {FIELDS['command']}", *index, "command")
+    environment = data.get("environment", {}) or {}
+    if not isinstance(environment, dict):
+        raise where.error(f"field 'environment' must be {FIELDS['environment']}", *index, "environment")
+    cpu = _int(where, data.get("cpu", 128), 1, 4096, *index, "cpu")
+    memory = _int(where, data.get("memory", 64), 6, 4096, *index, "memory")
+    port = data.get("containerPort")
+    if port is not None:
+        port = _int(where, port, 1, 65535, *index, "containerPort")
+    revision = data.get("revision")
+    if revision is not None:
+        revision = _int(where, revision, 1, 1_000_000, *index, "revision")
+    health = None
+    if data.get("healthCheck") is not None:
+        hc = data["healthCheck"]
+        if not isinstance(hc, dict):
+            raise where.error(f"field 'healthCheck' must be {FIELDS['healthCheck']}", *index, "healthCheck")
+        unknown = sorted(set(hc) - set(HEALTH_FIELDS))
+        if unknown:
+            raise where.error(
+                f"unknown field 'healthCheck.{unknown[0]}'; allowed: {', '.join(HEALTH_FIELDS)}",
+                *index, "healthCheck", unknown[0],
+            )
+        cmd = hc.get("command")
+        if not isinstance(cmd, list) or len(cmd) < 2 or cmd[0] not in ("CMD", "CMD-SHELL"):
+            raise where.error(
+                "field 'healthCheck.command' must be a list like [CMD-SHELL, 'wget -q -O- localhost:8080/health']",
+                *index, "healthCheck", "command",
+            )
+        values = {}
+        for name, (_, low, high) in HEALTH_FIELDS.items():
+            if name != "command" and name in hc:
+                values[name] = _int(where, hc[name], low, high, *index, "healthCheck", name)
+        health = HealthCheck(
+            command=tuple(str(c) for c in cmd),
+            interval=values.get("interval", 30),
+            timeout=values.get("timeout", 5),
+            retries=values.get("retries", 3),
+            start_period=values.get("startPeriod", 0),
+        )
+    td = TaskDefinition(
+        family=data["family"],
+        revision=revision or 0,
+        image=data["image"],
+        command=tuple(str(c) for c in command),
+        environment=tuple((str(k), str(v)) for k, v in environment.items()),
+        cpu=cpu,
+        memory=memory,
+        container_port=port,
+        health_check=health,
+        description=str(data.get("description", "")),
+    )
+    return td, revision
+
+
+def parse_text(text: str, source: str) -> list[tuple[TaskDefinition, int | None]]:
+    """Parse one mapping or a list of mappings."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise TaskDefinitionFileError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    where = _Where(source, node)
+    if data is None:
+        raise TaskDefinitionFileError(f"{source}: the file is empty; expected a task definition mapping")
+    if isinstance(data, list):
+        return [parse_one(item, where, (i,)) for i, item in enumerate(data)]
+    return [parse_one(data, where)]
+
+
+def load_file(path: Path) -> list[tuple[TaskDefinition, int | None]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TaskDefinitionFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaskDefinitionFileError(f"{path}: cannot read it ({exc})") from None
+    return parse_text(text, str(path))
+
+
+def builtin() -> list[tuple[TaskDefinition, int | None]]:
+    path = Path(__file__).with_name("taskdefs") / "builtin.yaml"
+    return load_file(path)

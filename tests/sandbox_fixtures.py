@@ -1,0 +1,34 @@
+"""Builders for a sandbox on the fake runtime with a fake clock: deterministic and instant."""
+
+from __future__ import annotations
+
+import itertools
+
+from sandbox.actions import Sandbox
+from sandbox.clock import FakeClock
+from sandbox.controller import ControlPlane, InlineExecutor
+from sandbox.runtime.fake import FakeRuntime
+from sandbox.store import Store
+from sandbox.taskdef_file import builtin
+
+
+def fake_sandbox(store: Store | None = None, runtime: FakeRuntime | None = None, clock: FakeClock | None = None):
+    clock = clock or FakeClock()
+    runtime = runtime or FakeRuntime()
+    store = store or Store()
+    counter = itertools.count(1)
+    control = ControlPlane(
+        "test", store, runtime, clock, executor=InlineExecutor(),
+        new_id=lambda: f"{next(counter):032x}",
+    )
+    sandbox = Sandbox(control)
+    sandbox.create_cluster("default")
+    for td, revision in builtin():
+        sandbox.register_task_definition(td, revision)
+    return sandbox, control, runtime, clock
+
+
+def settle(control: ControlPlane, passes: int = 5) -> None:
+    """Run passes until nothing is dirty (the inline executor applies plans at once)."""
+    for _ in range(passes):
+        control.reconcile_once()
