@@ -1,0 +1,207 @@
+"""servicelab-only operations (`X-Amz-Target: ServiceLab.<Operation>`), beside the ECS ones.
+
+These serve the tutor and the CLI: status, a long-poll watch of the whole state, chaos, a
+kill that imitates an outside crash, logs, stats and exec.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .. import errors
+from ..actions import Sandbox
+from ..model import STOPPED
+from ..runtime.base import RuntimeError_
+from . import shapes
+from .shapes import Arns
+
+STOPPED_IN_SNAPSHOT = 20
+"""Stopped tasks per service shown in a snapshot; describe-tasks reaches the rest."""
+
+MAX_WATCH_SECONDS = 25.0
+
+
+@dataclass
+class ServerInfo:
+    """Facts about the running control plane that the Status operation reports."""
+
+    sandbox: str
+    runtime: str
+    api: str = ""
+    pid: int = 0
+    state_dir: str = ""
+    started_at: float = field(default_factory=time.time)
+    shutdown: Callable[[bool], None] | None = None
+
+
+Handler = Callable[[Sandbox, dict[str, Any], ServerInfo], dict[str, Any]]
+OPERATIONS: dict[str, Handler] = {}
+
+
+def operation(name: str):
+    def register(fn: Handler) -> Handler:
+        OPERATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def status(sb: Sandbox, info: ServerInfo) -> dict[str, Any]:
+    control = sb.control
+    return {
+        "running": True,
+        "sandbox": info.sandbox,
+        "runtime": info.runtime,
+        "containers": info.runtime == "docker",
+        "api": info.api,
+        "pid": info.pid,
+        "stateDir": info.state_dir,
+        "startedAt": info.started_at,
+        "engine": {"ok": control.engine_ok, "error": control.engine_error},
+        "version": sb.store.version,
+    }
+
+
+def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[str, Any]:
+    """Everything the live panel shows, in one consistent read."""
+    arns = Arns()
+    with sb.store.lock:
+        services = [
+            s for s in sb.store.services.values() if cluster is None or s.cluster == cluster
+        ]
+        service_shapes = []
+        for s in services:
+            tasks = sb.store.tasks_of(s.cluster, s.name)
+            shape = shapes.service(s, tasks, arns)
+            shape.update(shapes.service_extras(s, tasks))
+            service_shapes.append(shape)
+        tasks_out = []
+        stopped_seen: dict[tuple[str, str | None], int] = {}
+        for t in sorted(sb.store.tasks.values(), key=lambda t: t.stopped_at or t.created_at, reverse=True):
+            if cluster is not None and t.cluster != cluster:
+                continue
+            if t.last_status == STOPPED:
+                key = (t.cluster, t.service)
+                stopped_seen[key] = stopped_seen.get(key, 0) + 1
+                if stopped_seen[key] > STOPPED_IN_SNAPSHOT:
+                    continue
+            tasks_out.append(shapes.task(t, arns, sb.store.task_definition(t.task_definition)))
+        return {
+            "version": sb.store.version,
+            "status": status(sb, info),
+            "clusters": sorted(n for n, c in sb.store.clusters.items() if c.status == "ACTIVE"),
+            "taskDefinitions": [
+                td.ref for revs in sb.store.task_definitions.values() for td in revs if td.status == "ACTIVE"
+            ],
+            "services": service_shapes,
+            "tasks": tasks_out,
+        }
+
+
+@operation("Status")
+def op_status(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    return status(sb, info)
+
+
+@operation("Watch")
+def op_watch(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """Long poll: answers as soon as the state is newer than `sinceVersion` (or at the timeout)."""
+    since = int(body.get("sinceVersion", -1))
+    timeout = min(float(body.get("timeoutSeconds", MAX_WATCH_SECONDS)), MAX_WATCH_SECONDS)
+    sb.store.wait_newer(since, timeout)
+    return snapshot(sb, info, body.get("cluster"))
+
+
+@operation("Tasks")
+def op_tasks(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """Tasks with the tutor's extras (taskId, taskDefinition, containerId), newest first."""
+    cluster = body.get("cluster", "default")
+    sb.cluster(cluster)
+    service = body.get("service")
+    if service:
+        sb.service(cluster, service)
+    if body.get("task"):
+        tasks = [sb.find_task(cluster, body["task"])]
+    else:
+        with sb.store.lock:
+            tasks = [
+                t for t in sb.store.tasks.values()
+                if t.cluster == cluster and (not service or t.service == service)
+                and (body.get("includeStopped") or t.desired_status != STOPPED or t.last_status != STOPPED)
+            ]
+    tasks.sort(key=lambda t: t.created_at, reverse=True)
+    arns = Arns()
+    with sb.store.lock:
+        return {"tasks": [shapes.task(t, arns, sb.store.task_definition(t.task_definition)) for t in tasks]}
+
+
+@operation("StartChaos")
+def op_start_chaos(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    s = sb.start_chaos(body.get("cluster", "default"), body["service"], float(body["every"]), float(body["for"]))
+    return {"chaos": shapes.service_extras(s, [])["chaos"]}
+
+
+@operation("StopChaos")
+def op_stop_chaos(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    sb.stop_chaos(body.get("cluster", "default"), body["service"])
+    return {"chaos": None}
+
+
+def _container_of(sb: Sandbox, body: dict[str, Any]) -> tuple[Any, str]:
+    task = sb.find_task(body.get("cluster"), body["task"])
+    if not task.container_id:
+        raise errors.InvalidParameterException(f"task {task.task_id} has no container (it is {task.last_status})")
+    return task, task.container_id
+
+
+@operation("KillTask")
+def op_kill_task(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """Kill the task's container from outside, as a crash would; the scheduler finds out by itself."""
+    task, container_id = _container_of(sb, body)
+    if task.last_status == STOPPED:
+        raise errors.InvalidParameterException(f"task {task.task_id} is already STOPPED")
+    try:
+        sb.control.runtime.kill(container_id)
+    except RuntimeError_ as exc:
+        raise errors.ClientException(str(exc)) from None
+    return {"taskId": task.task_id, "containerId": container_id}
+
+
+@operation("ExecArgv")
+def op_exec_argv(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    task, container_id = _container_of(sb, body)
+    if task.last_status == STOPPED:
+        raise errors.InvalidParameterException(f"task {task.task_id} is STOPPED; there is nothing to exec into")
+    command = body.get("command") or ["sh"]
+    try:
+        argv = sb.control.runtime.exec_argv(container_id, list(command), bool(body.get("interactive")))
+    except RuntimeError_ as exc:
+        raise errors.ClientException(str(exc)) from None
+    return {"argv": argv, "taskId": task.task_id}
+
+
+@operation("TaskStats")
+def op_task_stats(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    with sb.store.lock:
+        running = [(t.task_id, t.container_id) for t in sb.store.tasks.values()
+                   if t.container_id and t.last_status == "RUNNING"
+                   and (not body.get("tasks") or t.task_id in body["tasks"])]
+    out = {}
+    for task_id, container_id in running:
+        try:
+            sample = sb.control.runtime.stats(container_id)
+        except RuntimeError_:
+            sample = None
+        if sample is not None:
+            out[task_id] = {"cpuPercent": round(sample.cpu_percent, 2), "memoryBytes": sample.memory_bytes}
+    return {"stats": out}
+
+
+@operation("Shutdown")
+def op_shutdown(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    if info.shutdown is None:
+        raise errors.ServerException("this control plane cannot be shut down over the API")
+    info.shutdown(bool(body.get("removeEverything", True)))
+    return {"shuttingDown": True}

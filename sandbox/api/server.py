@@ -1,0 +1,153 @@
+"""The HTTP front of a control plane, on 127.0.0.1: `POST /` with `X-Amz-Target`, as ECS speaks.
+
+`AmazonEC2ContainerServiceV20141113.<Operation>` reaches the ECS operations;
+`ServiceLab.<Operation>` reaches ours. Handlers run on worker threads, since some of them
+wait (Watch) or call the runtime (stats, kill).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from .. import errors
+from ..actions import Sandbox
+from ..runtime.base import RuntimeError_
+from . import ecs_ops, lab_ops
+from .lab_ops import ServerInfo
+from .protocol import ECS_PREFIX, JSON_TYPE, LAB_PREFIX
+from .shapes import DEFAULT_REGION, Arns
+
+log = logging.getLogger(__name__)
+
+REGION_IN_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/ecs/aws4_request")
+
+
+def region_of(request: web.Request) -> str:
+    """The region the caller signed for; unsigned requests get the default."""
+    match = REGION_IN_CREDENTIAL.search(request.headers.get("Authorization", ""))
+    return match.group(1) if match else DEFAULT_REGION
+
+
+def _reply(body: dict[str, Any], status: int = 200, error_type: str | None = None) -> web.Response:
+    headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+    if error_type:
+        headers["x-amzn-ErrorType"] = error_type
+    return web.Response(
+        status=status, body=json.dumps(body).encode(), content_type=JSON_TYPE, headers=headers
+    )
+
+
+def _error(exc: errors.SandboxError) -> web.Response:
+    status = 500 if isinstance(exc, errors.ServerException) else 400
+    return _reply({"__type": exc.code, "message": exc.message}, status, exc.code)
+
+
+class ApiServer:
+    """Routes requests to the ECS and servicelab operations of one sandbox."""
+
+    def __init__(self, sandbox: Sandbox, info: ServerInfo) -> None:
+        self.sandbox = sandbox
+        self.info = info
+        self.app = web.Application(client_max_size=1 << 20)
+        self.app.router.add_post("/", self.handle)
+        self.app.router.add_get("/", self.hello)
+
+    async def hello(self, request: web.Request) -> web.Response:
+        return web.Response(text=f"servicelab control plane for sandbox {self.info.sandbox}\n")
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        target = request.headers.get("X-Amz-Target", "")
+        try:
+            raw = await request.read()
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except (ValueError, UnicodeDecodeError):
+            return _reply({"__type": "SerializationException", "message": "the request body is not a JSON object"}, 400)
+        try:
+            if target == LAB_PREFIX + "TaskLogs":
+                return await self.stream_logs(request, body)
+            if target.startswith(ECS_PREFIX):
+                op = target[len(ECS_PREFIX):]
+                handler = ecs_ops.OPERATIONS.get(op)
+                if handler is None:
+                    return self._unknown(op, sorted(ecs_ops.OPERATIONS))
+                ecs_ops.check_params(op, body)
+                arns = Arns(region_of(request))
+                result = await asyncio.to_thread(handler, self.sandbox, body, arns)
+            elif target.startswith(LAB_PREFIX):
+                op = target[len(LAB_PREFIX):]
+                handler = lab_ops.OPERATIONS.get(op)
+                if handler is None:
+                    return self._unknown(op, sorted(lab_ops.OPERATIONS) + ["TaskLogs"])
+                result = await asyncio.to_thread(handler, self.sandbox, body, self.info)
+            else:
+                return _reply({"__type": "UnknownOperationException",
+                               "message": f"X-Amz-Target {target!r} is not one this server answers"}, 400)
+        except errors.SandboxError as exc:
+            return _error(exc)
+        except KeyError as exc:
+            return _error(errors.InvalidParameterException(f"missing required parameter {exc.args[0]!r}"))
+        except (TypeError, ValueError) as exc:
+            return _error(errors.InvalidParameterException(f"invalid parameter: {exc}"))
+        except Exception as exc:  # answer in ECS's shape, never with an HTML page
+            log.exception("operation %s failed", target)
+            return _error(errors.ServerException(f"internal error: {exc}"))
+        return _reply(result)
+
+    def _unknown(self, op: str, supported: list[str]) -> web.Response:
+        return _reply({
+            "__type": "UnknownOperationException",
+            "message": f"operation {op!r} is not supported by the servicelab sandbox; supported: {', '.join(supported)}",
+        }, 400)
+
+    async def stream_logs(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        """Plain text, one line per chunk; with follow, until the task's container ends."""
+        task = self.sandbox.find_task(body.get("cluster"), body["task"])
+        follow = bool(body.get("follow"))
+        tail = body.get("tail")
+        response = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8"})
+        await response.prepare(request)
+        if not task.container_id or task.last_status == "STOPPED":
+            await response.write(task.logs_tail.encode())
+            await response.write_eof()
+            return response
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1000)
+        stop = threading.Event()
+
+        def pump() -> None:
+            try:
+                for line in self.sandbox.control.runtime.logs(task.container_id, follow=follow, tail=tail):
+                    if stop.is_set():
+                        break
+                    asyncio.run_coroutine_threadsafe(queue.put(line), loop).result()
+            except RuntimeError_ as exc:
+                asyncio.run_coroutine_threadsafe(queue.put(f"[servicelab] logs ended: {exc}\n"), loop).result()
+            except Exception:  # the client went away; nothing left to tell
+                pass
+            finally:
+                try:
+                    asyncio.run_coroutine_threadsafe(queue.put(None), loop).result(timeout=5)
+                except Exception:
+                    pass
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        try:
+            while (line := await queue.get()) is not None:
+                await response.write(line.encode())
+            await response.write_eof()
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            stop.set()
+        return response

@@ -1,0 +1,231 @@
+"""Render the sandbox's records in ECS's response shapes (DescribeServices, DescribeTasks, ...).
+
+Field names are ECS's. A few extras the tutor needs sit beside them: `taskId`,
+`taskDefinition` (family:revision) and `containerId` on tasks; `counts`, `decisions` and
+`chaos` on services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import (
+    NOT_YET_RUNNING,
+    RUNNING,
+    STOPPED,
+    Cluster,
+    Service,
+    Task,
+    TaskDefinition,
+)
+
+ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Arns:
+    """ARN builders for one region."""
+
+    region: str = DEFAULT_REGION
+
+    def _arn(self, resource: str) -> str:
+        return f"arn:aws:ecs:{self.region}:{ACCOUNT}:{resource}"
+
+    def cluster(self, name: str) -> str:
+        return self._arn(f"cluster/{name}")
+
+    def service(self, cluster: str, name: str) -> str:
+        return self._arn(f"service/{cluster}/{name}")
+
+    def task(self, cluster: str, task_id: str) -> str:
+        return self._arn(f"task/{cluster}/{task_id}")
+
+    def task_definition(self, ref: str) -> str:
+        return self._arn(f"task-definition/{ref}")
+
+    def container(self, cluster: str, task_id: str) -> str:
+        return self._arn(f"container/{cluster}/{task_id}/{task_id[:8]}-0000-4000-8000-{task_id[-12:]}")
+
+
+def deployment_id(service: Service) -> str:
+    """A stable `ecs-svc/` + 19 digits id derived from the service's creation."""
+    seed = f"{service.cluster}/{service.name}/{service.created_at}".encode()
+    digits = int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % 10**19
+    return f"ecs-svc/{digits:019d}"
+
+
+def task_definition(td: TaskDefinition, arns: Arns) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": td.family,
+        "image": td.image,
+        "cpu": td.cpu,
+        "memory": td.memory,
+        "essential": True,
+        "command": list(td.command),
+        "environment": [{"name": k, "value": v} for k, v in td.environment],
+        "portMappings": (
+            [{"containerPort": td.container_port, "hostPort": 0, "protocol": "tcp"}] if td.container_port else []
+        ),
+        "mountPoints": [],
+        "volumesFrom": [],
+    }
+    if td.health_check:
+        container["healthCheck"] = td.health_check.to_dict()
+    shape = {
+        "taskDefinitionArn": arns.task_definition(td.ref),
+        "family": td.family,
+        "revision": td.revision,
+        "status": td.status,
+        "containerDefinitions": [container],
+        "networkMode": "bridge",
+        "volumes": [],
+        "placementConstraints": [],
+        "compatibilities": ["EC2"],
+        "requiresCompatibilities": ["EC2"],
+        "cpu": str(td.cpu),
+        "memory": str(td.memory),
+        "registeredAt": td.registered_at,
+    }
+    return shape
+
+
+def cluster(c: Cluster, services: list[Service], tasks: list[Task], arns: Arns) -> dict[str, Any]:
+    mine = [t for t in tasks if t.cluster == c.name]
+    return {
+        "clusterArn": arns.cluster(c.name),
+        "clusterName": c.name,
+        "status": c.status,
+        "registeredContainerInstancesCount": 0,
+        "runningTasksCount": sum(1 for t in mine if t.last_status == RUNNING),
+        "pendingTasksCount": sum(1 for t in mine if t.last_status in NOT_YET_RUNNING),
+        "activeServicesCount": sum(1 for s in services if s.cluster == c.name and s.status == "ACTIVE"),
+        "statistics": [],
+        "tags": [],
+        "settings": [{"name": "containerInsights", "value": "disabled"}],
+        "capacityProviders": [],
+        "defaultCapacityProviderStrategy": [],
+    }
+
+
+def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
+    running = sum(1 for t in tasks if t.last_status == RUNNING)
+    pending = sum(1 for t in tasks if t.last_status in NOT_YET_RUNNING)
+    failed = sum(1 for t in tasks if t.last_status == STOPPED and t.stop_code == "TaskFailedToStart")
+    steady = bool(s.events) and s.events[0].message.endswith("has reached a steady state.")
+    td_arn = arns.task_definition(s.task_definition)
+    deployment = {
+        "id": deployment_id(s),
+        "status": "PRIMARY",
+        "taskDefinition": td_arn,
+        "desiredCount": s.desired_count,
+        "pendingCount": pending,
+        "runningCount": running,
+        "failedTasks": failed,
+        "createdAt": s.created_at,
+        "updatedAt": s.created_at,
+        "launchType": "EC2",
+        "rolloutState": "COMPLETED" if steady else "IN_PROGRESS",
+        "rolloutStateReason": f"ECS deployment {deployment_id(s)} {'completed' if steady else 'in progress'}.",
+    }
+    return {
+        "serviceArn": arns.service(s.cluster, s.name),
+        "serviceName": s.name,
+        "clusterArn": arns.cluster(s.cluster),
+        "status": s.status,
+        "desiredCount": s.desired_count,
+        "runningCount": running,
+        "pendingCount": pending,
+        "launchType": "EC2",
+        "taskDefinition": td_arn,
+        "deploymentConfiguration": {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+        "deployments": [deployment] if s.status != "INACTIVE" else [],
+        "events": [e.to_dict() for e in s.events],
+        "createdAt": s.created_at,
+        "placementConstraints": [],
+        "placementStrategy": [],
+        "schedulingStrategy": "REPLICA",
+        "deploymentController": {"type": "ECS"},
+        "enableECSManagedTags": False,
+        "propagateTags": "NONE",
+        "enableExecuteCommand": False,
+        "healthCheckGracePeriodSeconds": 0,
+    }
+
+
+def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
+    """What the tutor shows beside the ECS fields."""
+    return {
+        "cluster": s.cluster,
+        "taskDefinitionRef": s.task_definition,
+        "steady": bool(s.events) and s.events[0].message.endswith("has reached a steady state."),
+        "decisions": s.decisions,
+        "chaos": (
+            {"every": s.chaos.every, "until": s.chaos.until, "stopped": s.chaos.stopped} if s.chaos else None
+        ),
+    }
+
+
+def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "containerArn": arns.container(t.cluster, t.task_id),
+        "taskArn": arns.task(t.cluster, t.task_id),
+        "name": t.task_definition.split(":", 1)[0],
+        "image": td.image if td else "",
+        "lastStatus": "RUNNING" if t.last_status == RUNNING else ("STOPPED" if t.last_status == STOPPED else "PENDING"),
+        "networkBindings": (
+            [{"bindIP": "127.0.0.1", "containerPort": td.container_port if td else 0,
+              "hostPort": t.host_port, "protocol": "tcp"}]
+            if t.host_port else []
+        ),
+        "networkInterfaces": [],
+        "healthStatus": t.health_status,
+        "cpu": str(td.cpu) if td else "0",
+        "memory": str(td.memory) if td else "0",
+    }
+    if t.container_id:
+        container["runtimeId"] = t.container_id
+    if t.exit_code is not None:
+        container["exitCode"] = t.exit_code
+    if t.container_reason:
+        container["reason"] = t.container_reason
+    shape: dict[str, Any] = {
+        "taskArn": arns.task(t.cluster, t.task_id),
+        "clusterArn": arns.cluster(t.cluster),
+        "taskDefinitionArn": arns.task_definition(t.task_definition),
+        "lastStatus": t.last_status,
+        "desiredStatus": t.desired_status,
+        "healthStatus": t.health_status,
+        "containers": [container],
+        "createdAt": t.created_at,
+        "group": t.group,
+        "launchType": "EC2",
+        "cpu": str(td.cpu) if td else "0",
+        "memory": str(td.memory) if td else "0",
+        "version": t.version,
+        "overrides": {"containerOverrides": [{"name": container["name"]}], "inferenceAcceleratorOverrides": []},
+        "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
+        "tags": [],
+        "enableExecuteCommand": False,
+    }
+    if extras:
+        shape.update(taskId=t.task_id, taskDefinition=t.task_definition, containerId=t.container_id)
+    if t.service:
+        shape["startedBy"] = f"ecs-svc/{t.service}"
+    for field, value in (
+        ("startedAt", t.started_at),
+        ("stoppingAt", t.stopping_at),
+        ("stoppedAt", t.stopped_at),
+        ("executionStoppedAt", t.stopped_at),
+        ("stopCode", t.stop_code),
+        ("stoppedReason", t.stopped_reason),
+    ):
+        if value is not None:
+            shape[field] = value
+    return shape

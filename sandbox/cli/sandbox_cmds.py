@@ -1,0 +1,114 @@
+"""`servicelab sandbox …`: run, inspect, prepare and tear down a sandbox's control plane."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .. import paths
+from ..client import ControlPlaneDown
+from .context import Lab, emit_json, fail, json_option
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Run, inspect, prepare and tear down your sandbox."""
+
+
+@sandbox_group.command("serve")
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 for the API (0 picks a free one).")
+@click.pass_obj
+def serve_cmd(lab: Lab, port: int) -> None:
+    """Run the control plane in the foreground (Ctrl-C stops it; tasks keep running)."""
+    from ..daemon import AlreadyRunning, serve
+    from ..runtime.base import RuntimeUnavailable
+
+    try:
+        serve(lab.sandbox, lab.runtime, port, announce=lambda line: click.echo(line, err=True))
+    except AlreadyRunning as exc:
+        fail(f"{exc}; see `servicelab sandbox status`")
+    except RuntimeUnavailable as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc), 2)
+
+
+@sandbox_group.command("status")
+@json_option
+@click.pass_obj
+def status_cmd(lab: Lab, as_json: bool) -> None:
+    """Whether the control plane runs, on which runtime, and where its API is."""
+    client = lab.running_client()
+    if client is None:
+        data = {"running": False, "sandbox": lab.sandbox, "runtime": None, "api": None,
+                "stateDir": str(paths.sandbox_dir(lab.sandbox))}
+    else:
+        data = client.lab("Status")
+    if as_json:
+        emit_json(data)
+        return
+    if not data["running"]:
+        click.echo(f"sandbox {lab.sandbox!r}: not running (commands start it on demand)")
+        return
+    engine = "ok" if data["engine"]["ok"] else f"DOWN ({data['engine']['error']})"
+    click.echo(f"sandbox {data['sandbox']!r}: running (pid {data['pid']})")
+    click.echo(f"  runtime  {data['runtime']}{'' if data['containers'] else ' (tasks are local processes, not containers)'}")
+    click.echo(f"  engine   {engine}")
+    click.echo(f"  api      {data['api']}")
+    click.echo(f"  state    {data['stateDir']}")
+
+
+@sandbox_group.command("down")
+@click.pass_obj
+def down_cmd(lab: Lab) -> None:
+    """Stop the control plane and remove every container and process it owns (safe to repeat)."""
+    from ..daemon import pid_alive, read_api_file
+    from .teardown import remove_leftovers
+
+    client = lab.running_client()
+    info = read_api_file(lab.sandbox)
+    if client is not None:
+        try:
+            client.lab("Shutdown", removeEverything=True, timeout=60)
+        except ControlPlaneDown:
+            pass
+        pid = (info or {}).get("pid")
+        deadline = time.monotonic() + 60
+        while pid and pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    removed = remove_leftovers(lab.sandbox)
+    note = f"; removed {removed} leftover container(s)/process(es)" if removed else ""
+    click.echo(f"sandbox {lab.sandbox!r} is down{note}")
+
+
+@sandbox_group.command("prepare")
+@click.option("--force", is_flag=True, help="Rebuild the image even if it is up to date.")
+def prepare_cmd(force: bool) -> None:
+    """Build the demo task image locally (no registry needed)."""
+    from ..image import DEMO_IMAGE, ImageBuildError, ensure_image
+    from ..runtime.base import RuntimeUnavailable
+
+    steps = {"n": 0}
+
+    def progress(line: str) -> None:
+        line = line.rstrip()
+        if line.startswith("Step "):
+            steps["n"] += 1
+            click.echo(f"  {line}")
+
+    click.echo(f"building {DEMO_IMAGE} FROM scratch around a static busybox…")
+    started = time.monotonic()
+    try:
+        ref = ensure_image(progress=progress, force=force)
+    except (ImageBuildError, RuntimeUnavailable) as exc:
+        fail(str(exc))
+    took = time.monotonic() - started
+    if steps["n"] == 0:
+        click.echo(f"{DEMO_IMAGE} is up to date ({ref})")
+    else:
+        click.echo(f"built {DEMO_IMAGE} in {took:.1f}s ({ref})")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(sandbox_group)

@@ -1,0 +1,152 @@
+"""`servicelab task …`: list, inspect, stop, run, kill, read and enter tasks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from .context import Lab, ago, clock_time, emit_json, json_option, table
+
+
+def _aws(text: str) -> None:
+    click.echo(click.style(f"  aws ecs {text}", dim=True), err=True)
+
+
+def _one(lab: Lab, task: str) -> dict:
+    return lab.lab("Tasks", cluster=lab.cluster, task=task)["tasks"][0]
+
+
+@click.group("task")
+def task_group() -> None:
+    """List, inspect, stop, run and enter tasks."""
+
+
+@task_group.command("ls")
+@click.option("--service", metavar="NAME", help="Only this service's tasks.")
+@click.option("--all", "include_stopped", is_flag=True, help="Include STOPPED tasks.")
+@json_option
+@click.pass_obj
+def ls_cmd(lab: Lab, service: str | None, include_stopped: bool, as_json: bool) -> None:
+    """List tasks, newest first."""
+    tasks = lab.lab("Tasks", cluster=lab.cluster, service=service, includeStopped=include_stopped)["tasks"]
+    if as_json:
+        emit_json(tasks)
+        return
+    if not tasks:
+        click.echo("no tasks" + ("" if include_stopped else " (use --all to include stopped ones)"))
+        return
+    rows = []
+    for t in tasks:
+        stopped = t["lastStatus"] == "STOPPED"
+        rows.append([
+            t["taskId"][:12],
+            t["group"].split(":", 1)[1] if t["group"].startswith("service:") else "(one-off)",
+            t["taskDefinition"],
+            t["lastStatus"],
+            t["desiredStatus"],
+            t["healthStatus"],
+            "-" if stopped else ago(t.get("startedAt")),
+            (t.get("containerId") or "-")[:12],
+            (t.get("stoppedReason") or "") if stopped or t["desiredStatus"] == "STOPPED" else "",
+        ])
+    table(rows, ["TASK", "SERVICE", "TASK DEF", "LAST STATUS", "DESIRED", "HEALTH", "UPTIME", "CONTAINER", "STOPPED REASON"])
+
+
+@task_group.command("describe")
+@click.argument("task_id", metavar="ID")
+@json_option
+@click.pass_obj
+def describe_cmd(lab: Lab, task_id: str, as_json: bool) -> None:
+    """Show one task: its statuses, times, stop code and reason, exit code."""
+    t = _one(lab, task_id)
+    if as_json:
+        emit_json(t)
+        return
+    c = t["containers"][0]
+    click.echo(f"task {t['taskId']}  ({t['group']}, {t['taskDefinition']})")
+    click.echo(f"  lastStatus {t['lastStatus']}   desiredStatus {t['desiredStatus']}   health {t['healthStatus']}")
+    click.echo(f"  container  {t.get('containerId') or '-'}")
+    for b in c.get("networkBindings", []):
+        click.echo(f"  port       http://{b['bindIP']}:{b['hostPort']} → {b['containerPort']}/tcp")
+    click.echo(f"  created    {clock_time(t['createdAt'])}")
+    if t.get("startedAt"):
+        click.echo(f"  started    {clock_time(t['startedAt'])}")
+    if t.get("stoppedAt"):
+        click.echo(f"  stopped    {clock_time(t['stoppedAt'])}")
+    if t.get("stopCode"):
+        click.echo(f"  stopCode   {t['stopCode']}")
+        click.echo(f"  reason     {t.get('stoppedReason', '')}")
+    if "exitCode" in c:
+        click.echo(f"  exit code  {c['exitCode']}")
+    if c.get("reason"):
+        click.echo(f"  container  {c['reason']}")
+
+
+@task_group.command("stop")
+@click.argument("task_id", metavar="ID")
+@click.option("--reason", metavar="TEXT", help="Recorded as the task's stoppedReason.")
+@click.pass_obj
+def stop_cmd(lab: Lab, task_id: str, reason: str | None) -> None:
+    """Stop a task (stopCode UserInitiated). A service will start a replacement."""
+    t = lab.ecs("StopTask", cluster=lab.cluster, task=task_id, reason=reason)["task"]
+    tid = t["taskArn"].rsplit("/", 1)[-1]
+    click.echo(f"task {tid[:12]} stopping ({t['group']})")
+    _aws(f"stop-task --cluster {lab.cluster} --task {tid}" + (f" --reason {reason!r}" if reason else ""))
+
+
+@task_group.command("kill")
+@click.argument("task_id", metavar="ID")
+@click.pass_obj
+def kill_cmd(lab: Lab, task_id: str) -> None:
+    """Kill the task's container from outside, like a crash. The scheduler has to notice."""
+    result = lab.lab("KillTask", cluster=lab.cluster, task=task_id)
+    click.echo(f"killed container {result['containerId'][:12]} of task {result['taskId'][:12]}")
+
+
+@task_group.command("run")
+@click.argument("task_def", metavar="FAMILY[:REV]")
+@click.option("--count", default=1, show_default=True, type=int, help="How many (1 to 10).")
+@json_option
+@click.pass_obj
+def run_cmd(lab: Lab, task_def: str, count: int, as_json: bool) -> None:
+    """Run one-off tasks. Nothing replaces them when they stop."""
+    result = lab.ecs("RunTask", cluster=lab.cluster, taskDefinition=task_def, count=count)
+    if as_json:
+        emit_json(result)
+        return
+    for t in result["tasks"]:
+        click.echo(f"task {t['taskArn'].rsplit('/', 1)[-1][:12]} started ({t['group']})")
+    _aws(f"run-task --cluster {lab.cluster} --task-definition {task_def} --count {count}")
+
+
+@task_group.command("logs")
+@click.argument("task_id", metavar="ID")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the task ends.")
+@click.option("--tail", type=int, metavar="N", help="Only the last N lines.")
+@click.pass_obj
+def logs_cmd(lab: Lab, task_id: str, follow: bool, tail: int | None) -> None:
+    """Print what the task's container wrote."""
+    for chunk in lab.client().logs(task_id, follow=follow, tail=tail):
+        click.echo(chunk, nl=False)
+
+
+@task_group.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("task_id", metavar="ID")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def exec_cmd(lab: Lab, task_id: str, command: tuple[str, ...]) -> None:
+    """Run a command inside the task: servicelab task exec ID -- sh"""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    argv = lab.lab("ExecArgv", cluster=lab.cluster, task=task_id,
+                   command=list(command) or ["sh"], interactive=interactive)["argv"]
+    if interactive:
+        os.execvp(argv[0], argv)
+    result = subprocess.run(argv)
+    sys.exit(result.returncode)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(task_group)

@@ -1,0 +1,90 @@
+"""`servicelab taskdef …`: the task definitions a service or task can run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import Lab, emit_json, fail, json_option, table
+
+
+@click.group("taskdef")
+def taskdef_group() -> None:
+    """List, show and register task definitions."""
+
+
+def _describe(lab: Lab, ref: str) -> dict:
+    return lab.ecs("DescribeTaskDefinition", taskDefinition=ref)["taskDefinition"]
+
+
+@taskdef_group.command("ls")
+@json_option
+@click.pass_obj
+def ls_cmd(lab: Lab, as_json: bool) -> None:
+    """Every ACTIVE task definition revision."""
+    arns = lab.ecs("ListTaskDefinitions")["taskDefinitionArns"]
+    defs = [_describe(lab, arn.rsplit("/", 1)[-1]) for arn in arns]
+    if as_json:
+        emit_json(defs)
+        return
+    rows = []
+    for d in defs:
+        c = d["containerDefinitions"][0]
+        hc = c.get("healthCheck")
+        rows.append([
+            f"{d['family']}:{d['revision']}", c["image"], " ".join(c.get("command", [])) or "-",
+            str(c["cpu"]), f"{c['memory']}MiB",
+            str(c["portMappings"][0]["containerPort"]) if c["portMappings"] else "-",
+            f"every {hc['interval']}s" if hc else "-",
+        ])
+    table(rows, ["TASK DEF", "IMAGE", "COMMAND", "CPU", "MEMORY", "PORT", "HEALTH CHECK"])
+
+
+@taskdef_group.command("describe")
+@click.argument("ref", metavar="FAMILY[:REV]")
+@json_option
+@click.pass_obj
+def describe_cmd(lab: Lab, ref: str, as_json: bool) -> None:
+    """Show one task definition."""
+    d = _describe(lab, ref)
+    if as_json:
+        emit_json(d)
+        return
+    import yaml
+
+    click.echo(yaml.safe_dump(d, sort_keys=False).rstrip())
+
+
+@taskdef_group.command("register")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@click.pass_obj
+def register_cmd(lab: Lab, file: Path, as_json: bool) -> None:
+    """Register a task definition from a YAML file (see `servicelab taskdef describe web:1`)."""
+    from ..taskdef_file import TaskDefinitionFileError, load_file
+
+    try:
+        parsed = load_file(file)
+    except TaskDefinitionFileError as exc:
+        fail(str(exc), 2)
+    for td, _ in parsed:
+        request = {
+            "family": td.family,
+            "containerDefinitions": [{
+                "name": td.family, "image": td.image, "command": list(td.command),
+                "environment": [{"name": k, "value": v} for k, v in td.environment],
+                "cpu": td.cpu, "memory": td.memory,
+                "portMappings": [{"containerPort": td.container_port}] if td.container_port else [],
+                **({"healthCheck": td.health_check.to_dict()} if td.health_check else {}),
+            }],
+        }
+        result = lab.ecs("RegisterTaskDefinition", **request)["taskDefinition"]
+        if as_json:
+            emit_json(result)
+        else:
+            click.echo(f"registered {result['family']}:{result['revision']}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(taskdef_group)

@@ -1,0 +1,188 @@
+"""Running a sandbox's control plane: in the foreground, or started in the background on demand.
+
+One control plane per sandbox, guarded by a lock file. Its API address is written to
+`api.json` in the sandbox directory, so the CLI, the app and a second terminal find it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from aiohttp import web
+
+from . import atomic, paths
+from .actions import Sandbox
+from .api.lab_ops import ServerInfo
+from .api.server import ApiServer
+from .clock import SystemClock
+from .controller import ControlPlane
+from .runtime.select import select_runtime
+from .store import Store
+from .taskdef_file import builtin
+
+log = logging.getLogger("servicelab")
+
+API_FILE = "api.json"
+LOCK_FILE = "lock"
+STATE_FILE = "state.json"
+LOG_FILE = "control-plane.log"
+START_TIMEOUT = 30.0
+
+
+class AlreadyRunning(Exception):
+    """Another control plane holds this sandbox's lock."""
+
+
+@contextmanager
+def sandbox_lock(directory: Path) -> Iterator[None]:
+    handle = open(directory / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"another control plane already runs sandbox {directory.name!r}") from None
+        yield
+    finally:
+        handle.close()
+
+
+def read_api_file(name: str) -> dict | None:
+    data, _ = atomic.read_json(paths.sandbox_dir(name) / API_FILE)
+    return data if isinstance(data, dict) else None
+
+
+def build(name: str, runtime_kind: str | None, directory: Path, clock=None) -> tuple[Sandbox, Store]:
+    """The store, runtime and control plane of a sandbox, with the defaults every sandbox has."""
+    store = Store(directory / STATE_FILE)
+    store.load()
+    if store.set_aside:
+        log.warning("the state file was unreadable and was set aside as %s; starting empty", store.set_aside)
+    runtime = select_runtime(runtime_kind, name, directory)
+    control = ControlPlane(name, store, runtime, clock or SystemClock())
+    sandbox = Sandbox(control)
+    if "default" not in store.clusters:
+        sandbox.create_cluster("default")
+    for td, revision in builtin():
+        sandbox.register_task_definition(td, revision)
+    return sandbox, store
+
+
+def serve(name: str, runtime_kind: str | None = None, port: int = 0, announce=print) -> None:
+    """Run the control plane in the foreground until SIGINT/SIGTERM or a Shutdown request."""
+    directory = paths.ensure_sandbox_dir(name)
+    with sandbox_lock(directory):
+        _configure_logging(directory)
+        sandbox, store = build(name, runtime_kind, directory)
+        control = sandbox.control
+        info = ServerInfo(sandbox=name, runtime=control.runtime.name, pid=os.getpid(), state_dir=str(directory))
+        asyncio.run(_serve_async(sandbox, info, directory, port, announce))
+
+
+async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port: int, announce) -> None:
+    control = sandbox.control
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    remove_on_exit = {"value": False}
+
+    def shutdown(remove_everything: bool) -> None:
+        remove_on_exit["value"] = remove_everything
+        loop.call_soon_threadsafe(done.set)
+
+    info.shutdown = shutdown
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    control.start()
+    server = ApiServer(sandbox, info)
+    runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    info.api = f"http://127.0.0.1:{bound}"
+    atomic.write_json(directory / API_FILE, {
+        "api": info.api, "pid": info.pid, "sandbox": info.sandbox,
+        "runtime": info.runtime, "startedAt": info.started_at,
+    })
+    log.info("control plane for sandbox %s serving %s on the %s runtime", info.sandbox, info.api, info.runtime)
+    announce(f"servicelab control plane: sandbox {info.sandbox!r}, {info.runtime} runtime, API {info.api}")
+    try:
+        await done.wait()
+    finally:
+        # Give the Shutdown response a moment to leave before the listener closes.
+        await asyncio.sleep(0.1)
+        await runner.cleanup()
+        await asyncio.to_thread(control.close, remove_on_exit["value"])
+        try:
+            (directory / API_FILE).unlink()
+        except FileNotFoundError:
+            pass
+        log.info("control plane stopped%s", " and removed everything it owned" if remove_on_exit["value"] else "")
+
+
+def _configure_logging(directory: Path) -> None:
+    handler = logging.FileHandler(directory / LOG_FILE)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def spawn(name: str, runtime_kind: str | None) -> subprocess.Popen:
+    """Start `python -m sandbox serve` detached from this terminal."""
+    directory = paths.ensure_sandbox_dir(name)
+    argv = [sys.executable, "-m", "sandbox", "--sandbox", name, "sandbox", "serve"]
+    if runtime_kind:
+        argv += ["--runtime", runtime_kind]
+    out = open(directory / "serve.out", "ab")
+    return subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def wait_for_api(name: str, process: subprocess.Popen | None, timeout: float = START_TIMEOUT) -> dict:
+    from .client import Client, ControlPlaneDown
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = read_api_file(name)
+        if info:
+            try:
+                Client(info["api"]).lab("Status")
+                return info
+            except ControlPlaneDown:
+                pass
+        if process is not None and process.poll() is not None:
+            tail = _tail(paths.sandbox_dir(name) / "serve.out")
+            raise RuntimeError(f"the control plane exited at start (status {process.returncode}): {tail}")
+        time.sleep(0.05)
+    raise RuntimeError(f"the control plane did not answer within {timeout:.0f}s; see {paths.sandbox_dir(name) / LOG_FILE}")
+
+
+def _tail(path: Path) -> str:
+    try:
+        lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
+    except FileNotFoundError:
+        return "no output"
+    return lines[-1] if lines else "no output"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

@@ -1,0 +1,479 @@
+"""The Docker runtime: each task is one real container, owned through its labels.
+
+Every docker-py or requests exception is translated here into the runtime errors of base.py,
+so nothing above this module ever sees a Docker type.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import math
+import os
+import re
+import shutil
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator
+
+import docker
+import docker.errors
+import docker.utils
+import requests
+import urllib3
+
+from .base import (
+    CREATED,
+    EXITED,
+    HEALTH_HEALTHY,
+    HEALTH_NONE,
+    HEALTH_STARTING,
+    HEALTH_UNHEALTHY,
+    LABEL_SANDBOX,
+    LABEL_TASK,
+    RUNNING,
+    ImageMissing,
+    LaunchFailed,
+    Launched,
+    LaunchSpec,
+    NotOwned,
+    ObservedContainer,
+    OnChange,
+    RuntimeUnavailable,
+    Stats,
+)
+
+log = logging.getLogger(__name__)
+
+API_TIMEOUT = 30
+POOL_SIZE = 32  # executor threads + the event stream + followed logs, without pool churn
+RECONNECT_DELAY = 1.0
+
+# Event actions that can change what list_owned reports; exec_* (every health probe) cannot.
+WATCHED_ACTIONS = {"create", "start", "restart", "die", "kill", "oom", "stop", "destroy", "pause", "unpause"}
+
+# Errors meaning "the engine is not there", as opposed to "the engine said no".
+TRANSPORT_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+_STATES = {"created": CREATED, "running": RUNNING, "paused": RUNNING, "restarting": RUNNING}
+_EXIT = re.compile(r"Exited \((-?\d+)\)")
+_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_.-]")
+
+
+def docker_socket() -> str:
+    host = os.environ.get("DOCKER_HOST", "")
+    return host.removeprefix("unix://") if host else "/var/run/docker.sock"
+
+
+def unavailable_message(exc: BaseException | None = None) -> str:
+    """One line telling a person why Docker does not answer and what to do."""
+    where = docker_socket()
+    text = str(exc or "")
+    if "Permission denied" in text or "PermissionError" in text:
+        return (f"Docker refused us (permission denied on {where}): add yourself to the docker group "
+                "with `sudo usermod -aG docker $USER`, then log in again")
+    return (f"Docker is not running (cannot reach {where}): start it with `sudo systemctl start docker` "
+            "or `servicelab sandbox setup`")
+
+
+def connect(timeout: int = API_TIMEOUT):
+    """A docker-py client, or RuntimeUnavailable with a one-line reason."""
+    try:
+        return docker.from_env(timeout=timeout, max_pool_size=POOL_SIZE)
+    except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+        raise RuntimeUnavailable(unavailable_message(exc)) from None
+
+
+def api_reason(exc: docker.errors.APIError) -> str:
+    """The daemon's own explanation, on one line."""
+    text = exc.explanation or str(exc)
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return " ".join(str(text).split())
+
+
+def parse_time(value: str | None) -> float | None:
+    """Docker's RFC 3339 time with nanoseconds → epoch seconds; the zero time → None."""
+    if not value or value.startswith("0001-"):
+        return None
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", value)
+    if not match:
+        return None
+    whole, frac, zone = match.groups()
+    stamp = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone)).timestamp()
+    return stamp + (float("0." + frac) if frac else 0.0)
+
+
+def _host_port(ports) -> int | None:
+    """The first published host port, from inspect's {"8080/tcp": [...]} or a summary's list."""
+    if isinstance(ports, dict):
+        bindings = [b for value in ports.values() for b in (value or [])]
+        ports = [{"PublicPort": b.get("HostPort")} for b in bindings]
+    for entry in ports or []:
+        if entry.get("PublicPort"):
+            return int(entry["PublicPort"])
+    return None
+
+
+def _health(status: str) -> str:
+    if "(unhealthy)" in status:
+        return HEALTH_UNHEALTHY
+    if "(healthy)" in status:
+        return HEALTH_HEALTHY
+    if "(health: starting)" in status:
+        return HEALTH_STARTING
+    return HEALTH_NONE
+
+
+class DockerRuntime:
+    """Runs tasks as containers labelled servicelab.sandbox=<sandbox>; touches nothing else."""
+
+    name = "docker"
+
+    def __init__(self, sandbox: str, client=None) -> None:
+        self.sandbox = sandbox
+        self.client = client if client is not None else connect()
+        self._lock = threading.Lock()
+        self._ours: set[str] = set()  # full ids known to carry our label (labels never change)
+        self._oom: dict[str, bool] = {}  # exited containers' OOMKilled, which never changes
+        self._cpu: dict[str, tuple[int, int]] = {}  # previous (container cpu, system cpu) sample
+
+    # -- error mapping ------------------------------------------------------------------------
+    @contextmanager
+    def _engine(self, doing: str):
+        """Map anything docker-py raises to RuntimeUnavailable; callers catch what they expect first."""
+        try:
+            yield
+        except docker.errors.APIError as exc:
+            raise RuntimeUnavailable(f"Docker could not {doing}: {api_reason(exc)}") from None
+        except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+            raise RuntimeUnavailable(unavailable_message(exc)) from None
+
+    def _own(self, container_id: str) -> bool:
+        """True if the container is ours, False if it is gone; NotOwned if it belongs to others."""
+        with self._lock:
+            if container_id in self._ours:
+                return True
+        with self._engine("inspect a container"):
+            try:
+                attrs = self.client.api.inspect_container(container_id)
+            except docker.errors.NotFound:
+                return False
+        if (attrs.get("Config", {}).get("Labels") or {}).get(LABEL_SANDBOX) != self.sandbox:
+            raise NotOwned(f"container {container_id[:12]} does not belong to sandbox {self.sandbox}; leaving it alone")
+        with self._lock:
+            self._ours.add(attrs["Id"])
+        return True
+
+    def _forget(self, container_id: str) -> None:
+        with self._lock:
+            self._ours.discard(container_id)
+            self._oom.pop(container_id, None)
+            self._cpu.pop(container_id, None)
+
+    # -- launching ----------------------------------------------------------------------------
+    def container_name(self, task_id: str) -> str:
+        return _NAME_CHARS.sub("-", f"sl-{self.sandbox}-{task_id[:12]}")
+
+    def _create_args(self, spec: LaunchSpec) -> dict:
+        env = dict(spec.environment)
+        args: dict = {
+            "image": spec.image,
+            "name": self.container_name(spec.task_id),
+            "labels": spec.labels,
+            "detach": True,
+            "mem_limit": f"{spec.memory}m",
+        }
+        if spec.command:
+            args["command"] = list(spec.command)
+        if spec.cpu:
+            args["cpu_shares"] = spec.cpu  # ECS cpu units are Docker's relative shares (1024 = 1 vCPU)
+        if spec.container_port:
+            env["PORT"] = str(spec.container_port)
+            # Loopback only: a tutorial sandbox must not be reachable from the network.
+            args["ports"] = {f"{spec.container_port}/tcp": ("127.0.0.1", None)}
+        args["environment"] = env
+        if spec.health_check:
+            hc = spec.health_check
+            test = list(hc.command)
+            if not test or test[0] not in ("CMD", "CMD-SHELL", "NONE"):
+                test = ["CMD-SHELL", " ".join(test)]
+            seconds = 1_000_000_000
+            args["healthcheck"] = {
+                "test": test,
+                "interval": hc.interval * seconds,
+                "timeout": hc.timeout * seconds,
+                "retries": hc.retries,
+                "start_period": hc.start_period * seconds,
+            }
+        return args
+
+    def launch(self, spec: LaunchSpec) -> Launched:
+        container = None
+        try:
+            # ImageNotFound first: it is a subclass of NotFound, and of APIError.
+            try:
+                container = self.client.containers.create(**self._create_args(spec))
+            except docker.errors.ImageNotFound:
+                raise ImageMissing(f"image {spec.image} is not on this machine; run `servicelab sandbox prepare`") from None
+            with self._lock:
+                self._ours.add(container.id)
+            container.start()
+            container.reload()
+        except docker.errors.APIError as exc:
+            self._discard_failed(container)
+            reason = api_reason(exc)
+            if "port is already allocated" in reason:
+                reason = f"port is already allocated ({reason})"
+            raise LaunchFailed(f"cannot start task {spec.task_id[:8]}: {reason}") from None
+        except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+            self._discard_failed(container)
+            raise RuntimeUnavailable(unavailable_message(exc)) from None
+        settings = container.attrs.get("NetworkSettings") or {}
+        return Launched(
+            container_id=container.id,
+            host_port=_host_port(settings.get("Ports")),
+            started_at=parse_time(container.attrs.get("State", {}).get("StartedAt")),
+        )
+
+    def _discard_failed(self, container) -> None:
+        """A container that was created but could not start is ours to clear away."""
+        if container is None:
+            return
+        try:
+            self.client.api.remove_container(container.id, force=True)
+        except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+            log.warning("could not remove failed container %s: %s", container.id[:12], exc)
+        self._forget(container.id)
+
+    # -- stopping -----------------------------------------------------------------------------
+    def stop(self, container_id: str, timeout: float = 2.0) -> int | None:
+        if not self._own(container_id):
+            return None
+        with self._engine("stop a container"):
+            try:
+                # Docker takes whole seconds; the HTTP timeout grows by the same amount.
+                self.client.api.stop(container_id, timeout=max(1, math.ceil(timeout)))
+                state = self.client.api.inspect_container(container_id)["State"]
+            except docker.errors.NotFound:
+                return None
+        return state.get("ExitCode")
+
+    def remove(self, container_id: str) -> None:
+        if not self._own(container_id):
+            return
+        with self._engine("remove a container"):
+            try:
+                self.client.api.remove_container(container_id, force=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                if "already in progress" not in api_reason(exc):  # a concurrent remove wins
+                    raise
+        self._forget(container_id)
+
+    def kill(self, container_id: str) -> None:
+        if not self._own(container_id):
+            return
+        with self._engine("kill a container"):
+            try:
+                self.client.api.kill(container_id)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                if exc.status_code != 409:  # 409: it is not running, which is what we wanted
+                    raise
+
+    # -- observing ----------------------------------------------------------------------------
+    def list_owned(self) -> list[ObservedContainer]:
+        with self._lock:
+            before = set(self._ours)
+        with self._engine("list containers"):
+            # The low-level summary: one request, where the high-level list inspects each container.
+            summaries = self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
+        observed = [o for o in map(self._observe, summaries) if o is not None]
+        with self._lock:
+            # Keep ids added while we listed (a launch in flight); drop ones that disappeared.
+            self._ours = {o.container_id for o in observed} | (self._ours - before)
+        return observed
+
+    def _observe(self, summary: dict) -> ObservedContainer | None:
+        labels = summary.get("Labels") or {}
+        task_id = labels.get(LABEL_TASK)
+        if not task_id or labels.get(LABEL_SANDBOX) != self.sandbox:
+            return None
+        status = summary.get("Status") or ""
+        state = _STATES.get(summary.get("State", ""), EXITED)
+        exit_code = None
+        if state == EXITED:
+            match = _EXIT.search(status)
+            exit_code = int(match.group(1)) if match else None
+        cid = summary["Id"]
+        return ObservedContainer(
+            container_id=cid,
+            task_id=task_id,
+            labels=dict(labels),
+            state=state,
+            exit_code=exit_code,
+            health=_health(status) if state == RUNNING else HEALTH_NONE,
+            host_port=_host_port(summary.get("Ports")),
+            oom_killed=exit_code == 137 and self._oom_killed(cid),
+        )
+
+    def _oom_killed(self, container_id: str) -> bool:
+        """The summary lacks OOMKilled; only a 137 exit can be one, and it is looked up once."""
+        with self._lock:
+            if container_id in self._oom:
+                return self._oom[container_id]
+        try:
+            oom = bool(self.client.api.inspect_container(container_id)["State"].get("OOMKilled"))
+        except (docker.errors.DockerException, *TRANSPORT_ERRORS):
+            return False  # gone meanwhile, or the engine blinked: the next listing asks again
+        with self._lock:
+            self._oom[container_id] = oom
+        return oom
+
+    def watch(self, on_change: OnChange, stop: threading.Event) -> None:
+        current: list = [None]
+        guard = threading.Lock()
+
+        def close_on_stop() -> None:
+            stop.wait()
+            with guard:
+                stream, current[0] = current[0], None
+            _close_quietly(stream)
+
+        threading.Thread(target=close_on_stop, name=f"watch-closer-{self.sandbox}", daemon=True).start()
+        filters = {"type": "container", "label": f"{LABEL_SANDBOX}={self.sandbox}"}
+        since = None
+        while not stop.is_set():
+            try:
+                stream = self.client.events(decode=True, filters=filters, since=since)
+            except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+                log.debug("event stream unavailable: %s", exc)
+                stop.wait(RECONNECT_DELAY)
+                continue
+            with guard:
+                current[0] = stream
+            if stop.is_set():  # stop came between connecting and registering the stream
+                _close_quietly(stream)
+                break
+            try:
+                for event in stream:
+                    # Resume from here after a reconnect: replays at most this one event.
+                    since = event.get("timeNano", 0) / 1e9 or since
+                    self._deliver(event, on_change)
+            except (docker.errors.DockerException, *TRANSPORT_ERRORS, ValueError) as exc:
+                log.debug("event stream broke: %s", exc)
+            with guard:
+                current[0] = None
+            _close_quietly(stream)
+            if not stop.is_set():
+                stop.wait(RECONNECT_DELAY)
+
+    def _deliver(self, event: dict, on_change: OnChange) -> None:
+        action = (event.get("Action") or event.get("status") or "").partition(":")[0]
+        if action not in WATCHED_ACTIONS and action != "health_status":
+            return
+        task_id = ((event.get("Actor") or {}).get("Attributes") or {}).get(LABEL_TASK)
+        if not task_id:
+            return
+        try:
+            on_change(task_id)
+        except Exception:  # a listener's bug must not end the event stream
+            log.exception("on_change failed for task %s", task_id)
+
+    def logs(self, container_id: str, follow: bool = False, tail: int | None = None) -> Iterator[str]:
+        # Checked now, not on first next(): a refusal must not wait for the caller to iterate.
+        if not self._own(container_id):
+            return iter(())
+        with self._engine("read logs"):
+            try:
+                chunks = self.client.api.logs(
+                    container_id, stdout=True, stderr=True, stream=True, follow=follow,
+                    tail="all" if tail is None else tail,
+                )
+            except docker.errors.NotFound:
+                return iter(())
+        return self._lines(chunks)
+
+    def _lines(self, chunks) -> Iterator[str]:
+        """Docker frames are not lines; re-split them, keeping each line's newline."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        with self._engine("read logs"):
+            try:
+                for chunk in chunks:
+                    pending += decoder.decode(chunk)
+                    *lines, pending = pending.split("\n")
+                    for line in lines:
+                        yield line + "\n"
+            finally:
+                _close_quietly(chunks)
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            yield pending
+
+    def exec_argv(self, container_id: str, command: list[str], interactive: bool) -> list[str]:
+        self._own(container_id)  # gone is left to `docker exec` to report, in its own words
+        cli = shutil.which("docker")
+        if cli is None:
+            raise RuntimeUnavailable("the docker command-line client is not installed (it runs `exec`); install docker-ce-cli or docker.io")
+        return [cli, "exec", "-it" if interactive else "-i", container_id, *command]
+
+    def stats(self, container_id: str) -> Stats | None:
+        if not self._own(container_id):
+            return None
+        with self._engine("read container stats"):
+            try:
+                # one_shot answers at once instead of waiting for a second sample (API 1.41+).
+                one_shot = None if docker.utils.version_lt(self.client.api.api_version, "1.41") else True
+                sample = self.client.api.stats(container_id, stream=False, one_shot=one_shot)
+            except docker.errors.NotFound:
+                self._forget(container_id)
+                return None
+        return self._to_stats(container_id, sample)
+
+    def _to_stats(self, container_id: str, sample: dict) -> Stats:
+        cpu = sample.get("cpu_stats") or {}
+        total = (cpu.get("cpu_usage") or {}).get("total_usage") or 0
+        system = cpu.get("system_cpu_usage") or 0
+        cpus = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage") or []) or 1
+        with self._lock:
+            previous = self._cpu.get(container_id)
+            self._cpu[container_id] = (total, system)
+        percent = 0.0
+        if previous and system > previous[1] and total >= previous[0]:
+            percent = (total - previous[0]) / (system - previous[1]) * cpus * 100.0
+        memory = sample.get("memory_stats") or {}
+        details = memory.get("stats") or {}
+        # As `docker stats` does: page cache that can be dropped is not the task's memory.
+        inactive = details.get("total_inactive_file", details.get("inactive_file", 0))
+        usage = memory.get("usage") or 0
+        return Stats(
+            cpu_percent=round(percent, 2),
+            memory_bytes=usage - inactive if usage > inactive else usage,
+            memory_limit_bytes=memory.get("limit"),
+        )
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except (docker.errors.DockerException, *TRANSPORT_ERRORS):
+            return False
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # closing is best effort; the process may be exiting anyway
+            pass
+
+
+def _close_quietly(stream) -> None:
+    if stream is None:
+        return
+    try:
+        stream.close()
+    except Exception:  # already closed, or its socket is gone with the daemon
+        pass
