@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,10 +18,13 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_SECONDS = {"crash": 2.0, "flaky": 20.0, "batch": 3.0}
+TASK = os.environ.get("SERVICELAB_TASK_ID", "unknown")
+VERSION = os.environ.get("VERSION", "0")
 
 
 def say(message: str, err: bool = False) -> None:
-    # Flushed at once: output goes to a log file that people tail while the task runs.
+    # Flushed at once: output goes to a log file that people tail while the task runs. The
+    # wording follows sandbox/image/demo-task, so lessons read the same on either runtime.
     print(f"demo-task: {message}", file=sys.stderr if err else sys.stdout, flush=True)
 
 
@@ -31,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             status, body = (200, "ok") if self.server.healthy else (500, "unhealthy")
         else:
-            status, body = 200, f"servicelab demo task {self.server.task_id} version {self.server.version}"
+            status, body = 200, self.server.page
         data = (body + "\n").encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -46,27 +50,27 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     healthy = True
-    task_id = "unknown"
-    version = "0"
+    page = ""
 
 
 def serve(port: int, after_start=None) -> int:
     """Serve on 127.0.0.1 only (never every interface) until SIGTERM; exit 143 as a shell would."""
     server = _Server(("127.0.0.1", port), _Handler)
-    server.task_id = os.environ.get("SERVICELAB_TASK_ID", "unknown")
-    server.version = os.environ.get("VERSION", "0")
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    server.page = f"servicelab demo task {TASK} version {VERSION}\nhost {socket.gethostname()}\nstarted {started}"
 
     def on_term(signum, frame) -> None:
         # shutdown() waits for serve_forever to return, so it must not run on the serving thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_term)
-    say(f"task {server.task_id} serving version {server.version} on :{port}")
+    signal.signal(signal.SIGINT, on_term)  # as the image's script does, for a run by hand
+    say(f"task {TASK} serving version {VERSION} on :{port}")
     if after_start:
         after_start(server)
     server.serve_forever(poll_interval=0.2)
     server.server_close()
-    say("stopping on SIGTERM")
+    say(f"task {TASK} got SIGTERM, exiting")
     return 128 + signal.SIGTERM
 
 
@@ -74,7 +78,7 @@ def go_unhealthy_after(seconds: float):
     def start(server: _Server) -> None:
         def flip() -> None:
             server.healthy = False
-            say(f"health check now fails (after {seconds:g}s)")
+            say(f"task {TASK}: /health now fails (after {seconds:g}s)")
 
         timer = threading.Timer(seconds, flip)
         timer.daemon = True
@@ -89,26 +93,27 @@ def burn_cpu(seconds: float | None):
             deadline = time.monotonic() + seconds if seconds else float("inf")
             while time.monotonic() < deadline:
                 pass
-            say("done burning CPU")
+            say(f"task {TASK} stopped burning CPU after {seconds:g}s")
 
-        say(f"burning CPU {'for %gs' % seconds if seconds else 'until stopped'}")
+        say(f"task {TASK} burning CPU")
         threading.Thread(target=spin, daemon=True).start()
 
     return start
 
 
 def crash(seconds: float) -> int:
-    say(f"started; crashing in {seconds:g}s")
+    say(f"task {TASK} starting; will crash in {seconds:g}s")
     time.sleep(seconds)
-    say("fatal: something went wrong, exiting with code 1", err=True)
+    say(f"fatal: task {TASK} crashed (simulated error)", err=True)
     return 1
 
 
 def batch(seconds: float) -> int:
     steps = max(0, int(seconds))
+    say(f"task {TASK} batch job: {steps} steps")
     for step in range(1, steps + 1):
-        say(f"working {step}/{steps}")
         time.sleep(1)
+        say(f"progress {step}/{steps}")
     say("done")
     return 0
 
@@ -123,7 +128,7 @@ def health(port: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="demo-task", description="The servicelab demo task.")
-    parser.add_argument("mode", choices=["serve", "crash", "flaky", "batch", "burn", "health"])
+    parser.add_argument("mode", nargs="?", default="serve", choices=["serve", "crash", "flaky", "batch", "burn", "health"])
     parser.add_argument("seconds", nargs="?", type=float, help="how long (crash, flaky, batch, burn)")
     args = parser.parse_args(argv)
     port = int(os.environ.get("PORT", "8080"))

@@ -21,6 +21,8 @@ def fake_sandbox(store: Store | None = None, runtime: FakeRuntime | None = None,
         "test", store, runtime, clock, executor=InlineExecutor(),
         new_id=lambda: f"{next(counter):032x}",
     )
+    # Stand in for the event stream: the fake runtime reports changes straight to the loop.
+    runtime._listeners.append(control.mark_task_dirty)
     sandbox = Sandbox(control)
     sandbox.create_cluster("default")
     for td, revision in builtin():

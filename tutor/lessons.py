@@ -301,7 +301,7 @@ class _Reader:
             self.fail(fields["options"], f"{where}.options",
                       f"field '{where}.options' has {len(options)} option(s); a prediction needs at least 2")
         answer = self.integer(fields["answer"], f"{where}.answer", 0, len(options) - 1,
-                              hint=f"an index into options: 0 to {len(options) - 1}")
+                              hint=f"an index into 'options', 0 to {len(options) - 1}")
         return Predict(
             question=self.text(fields["question"], f"{where}.question"),
             options=options,

@@ -47,9 +47,11 @@ def _read_nul_list(pid: int, name: str) -> list[str]:
 
 
 def is_our_task(pid: int, start_ticks: int | None, task_id: str) -> bool:
-    """Whether pid is alive and still the demo task we started for task_id (pids get reused)."""
+    """Whether pid is alive and still the demo task we started for task_id (pids get reused).
+
+    We start every task as a session leader, so its group id is its own pid."""
     st = stat(pid)
-    if st is None or st.zombie or (start_ticks is not None and st.start_ticks != start_ticks):
+    if st is None or st.zombie or st.pgrp != pid or (start_ticks is not None and st.start_ticks != start_ticks):
         return False
     return "sandbox.demotask" in _read_nul_list(pid, "cmdline") and f"SERVICELAB_TASK_ID={task_id}" in _read_nul_list(pid, "environ")
 

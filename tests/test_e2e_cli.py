@@ -1,0 +1,200 @@
+"""End to end on the real engine, through the real `servicelab` command, as a learner uses it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.cli_support import CliSandbox, docker_containers
+from tests.docker_support import require_docker
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    require_docker()
+    sandbox = CliSandbox(tmp_path / "home")
+    yield sandbox
+    sandbox.down()
+    assert docker_containers(sandbox.name) == []
+
+
+def test_create_scale_kill_recover(lab):
+    first = lab.run("service", "create", "web", "--count", "3")
+    assert "started a control plane" in first.stderr
+    assert "aws ecs create-service" in first.stderr
+    lab.wait_running("web", 3)
+    assert len(docker_containers(lab.name)) == 3
+
+    victim = lab.tasks("web")[0]
+    lab.run("task", "kill", victim["taskId"])
+    stopped = lab.wait(
+        lambda: next((t for t in lab.tasks("web", include_stopped=True)
+                      if t["taskId"] == victim["taskId"] and t["lastStatus"] == "STOPPED"), None),
+        what="the killed task recorded as STOPPED",
+    )
+    assert stopped["stopCode"] == "EssentialContainerExited"
+    assert stopped["stoppedReason"] == "Essential container in task exited"
+    assert stopped["containers"][0]["exitCode"] == 137
+    service = lab.wait_running("web", 3)
+    assert any(e["message"].startswith("(service web) has started 1 tasks: (task ") for e in service["events"])
+    running_ids = {t["taskId"] for t in lab.tasks("web") if t["lastStatus"] == "RUNNING"}
+    assert victim["taskId"] not in running_ids and len(running_ids) == 3
+
+    lab.run("service", "scale", "web", "1")
+    lab.wait_running("web", 1)
+    lab.wait(lambda: len(docker_containers(lab.name)) == 1, what="scale-in removed the containers")
+    scaled_in = [t for t in lab.tasks("web", include_stopped=True) if t.get("stopCode") == "ServiceSchedulerInitiated"]
+    assert len(scaled_in) == 2
+    events = [e["message"] for e in lab.service("web")["events"]]
+    assert any(m.startswith("(service web) has stopped 2 running tasks:") for m in events)
+    lab.wait(lambda: lab.service("web")["events"][0]["message"] == "service (web) has reached a steady state.",
+             what="steady state event")
+
+
+def test_user_stop_is_user_initiated_and_replaced(lab):
+    lab.run("service", "create", "web", "--count", "2")
+    lab.wait_running("web", 2)
+    victim = lab.tasks("web")[0]["taskId"]
+    out = lab.run("task", "stop", victim, "--reason", "practice")
+    assert "aws ecs stop-task" in out.stderr
+    described = lab.wait(
+        lambda: (t := lab.json("task", "describe", victim))["lastStatus"] == "STOPPED" and t,
+        what="stopped",
+    )
+    assert described["stopCode"] == "UserInitiated" and described["stoppedReason"] == "practice"
+    lab.wait_running("web", 2)
+
+
+def test_health_failure_is_replaced(lab, tmp_path):
+    spec = tmp_path / "fragile.yaml"
+    spec.write_text(
+        "family: fragile\nimage: servicelab/demo-task\ncommand: [flaky, '3']\nmemory: 32\ncontainerPort: 8080\n"
+        "healthCheck: {command: [CMD-SHELL, demo-task health], interval: 1, timeout: 2, retries: 2}\n"
+    )
+    assert "registered fragile:1" in lab.run("taskdef", "register", str(spec)).stdout
+    lab.run("service", "create", "fragile", "--task-def", "fragile:1", "--count", "1")
+    first = lab.wait(lambda: [t for t in lab.tasks("fragile") if t["healthStatus"] == "HEALTHY"], what="healthy")[0]
+    stopped = lab.wait(
+        lambda: (t := lab.json("task", "describe", first["taskId"]))["lastStatus"] == "STOPPED" and t,
+        timeout=30, what="the unhealthy task stopped",
+    )
+    assert stopped["stoppedReason"] == "Task failed container health checks"
+    assert stopped["stopCode"] == "ServiceSchedulerInitiated"
+    lab.wait(lambda: any(t["lastStatus"] == "RUNNING" and t["taskId"] != first["taskId"] for t in lab.tasks("fragile")),
+             what="a replacement")
+
+
+def test_crash_loop_backs_off_visibly(lab):
+    lab.run("service", "create", "crashy", "--task-def", "crashy:1", "--count", "1")
+    message = "(service crashy) is unable to consistently start tasks successfully."
+    lab.wait(lambda: any(e["message"] == message for e in lab.service("crashy")["events"]),
+             timeout=45, what="the throttle event")
+    stopped = sorted((t for t in lab.tasks("crashy", include_stopped=True) if t["lastStatus"] == "STOPPED"),
+                     key=lambda t: t["createdAt"])
+    assert len(stopped) >= 3
+    assert all(t["containers"][0]["exitCode"] == 1 for t in stopped)
+    # Gaps between a failure and the next start grow: no hot loop.
+    starts = sorted(t["createdAt"] for t in lab.tasks("crashy", include_stopped=True))
+    stops = sorted(t["stoppedAt"] for t in stopped)
+    waits = [start - stop for stop, start in zip(stops, starts[1:])]
+    assert waits[-1] > waits[0] + 1.0, waits
+
+
+def test_sigkill_of_the_control_plane_loses_and_duplicates_nothing(lab):
+    lab.run("service", "create", "web", "--count", "3")
+    lab.wait_running("web", 3)
+    before = sorted(docker_containers(lab.name))
+    tasks_before = sorted(t["taskId"] for t in lab.tasks("web"))
+    status = lab.json("sandbox", "status")
+    os.kill(status["pid"], signal.SIGKILL)
+    lab.wait(lambda: not lab.json("sandbox", "status")["running"], what="control plane gone")
+    restarted = lab.run("service", "ls")
+    assert "started a control plane" in restarted.stderr
+    lab.wait_running("web", 3)
+    time.sleep(1.0)  # a pass or two after adoption
+    assert sorted(docker_containers(lab.name)) == before
+    assert sorted(t["taskId"] for t in lab.tasks("web")) == tasks_before
+
+
+def test_one_off_tasks_run_to_completion_and_are_not_replaced(lab):
+    out = lab.json("task", "run", "batch", "--count", "2")
+    ids = [t["taskArn"].rsplit("/", 1)[-1] for t in out["tasks"]]
+    def finished():
+        done = [t for t in lab.tasks(include_stopped=True) if t["taskId"] in ids and t["lastStatus"] == "STOPPED"]
+        return done if len(done) == 2 else None
+
+    done = lab.wait(finished, timeout=30, what="batch tasks finished")
+    assert all(t["containers"][0]["exitCode"] == 0 for t in done)
+    assert all(t["group"] == "family:batch" for t in done)
+    time.sleep(1.0)
+    assert [t for t in lab.tasks() if t["lastStatus"] != "STOPPED"] == []
+    logs = lab.run("task", "logs", ids[0]).stdout
+    assert "done" in logs
+
+
+def test_logs_and_exec_reach_the_container(lab):
+    lab.run("service", "create", "web", "--count", "1")
+    lab.wait_running("web", 1)
+    task = lab.tasks("web")[0]
+    assert task["taskId"] in lab.run("task", "exec", task["taskId"], "--", "sh", "-c", "echo $SERVICELAB_TASK_ID").stdout
+    assert "serving version 1" in lab.run("task", "logs", task["taskId"]).stdout
+
+
+def test_status_and_down_leave_nothing(lab):
+    lab.run("service", "create", "web", "--count", "2")
+    lab.wait_running("web", 2)
+    status = lab.json("sandbox", "status")
+    assert status["running"] is True and status["runtime"] == "docker"
+    assert status["sandbox"] == lab.name and status["api"].startswith("http://127.0.0.1:")
+    lab.run("sandbox", "down")
+    assert docker_containers(lab.name) == []
+    assert lab.json("sandbox", "status")["running"] is False
+    assert "is down" in lab.run("sandbox", "down").stdout  # idempotent
+
+
+class TestBadInput:
+    """One line that names what was wrong and what is allowed; 2 for usage, 1 for failures."""
+
+    def test_unknown_service(self, lab):
+        result = lab.run("service", "scale", "nope", "2", check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1] == (
+            "servicelab: error: Service not found: 'nope' in cluster 'default'. See `servicelab service ls`."
+        )
+        assert "Traceback" not in result.stderr
+
+    def test_count_out_of_range(self, lab):
+        lab.run("service", "create", "web", "--count", "0")
+        result = lab.run("service", "scale", "web", "1000", check=False)
+        assert result.returncode == 2
+        assert "desiredCount 1000 is out of range: allowed 0 to 100" in result.stderr
+        negative = lab.run("service", "scale", "web", "--", "-1", check=False)
+        assert negative.returncode == 2 and "allowed 0 to 100" in negative.stderr
+
+    def test_unknown_task_definition(self, lab):
+        result = lab.run("service", "create", "api", "--task-def", "nosuch:1", check=False)
+        assert result.returncode == 1
+        assert "TaskDefinition not found: 'nosuch:1'" in result.stderr and "families:" in result.stderr
+
+    def test_unknown_task(self, lab):
+        result = lab.run("task", "stop", "0123456789abcdef0123456789abcdef", check=False)
+        assert result.returncode == 2 and "The referenced task was not found" in result.stderr
+
+    def test_malformed_yaml(self, lab, tmp_path):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("family: x\nimage: servicelab/demo-task\nmemory: lots\n")
+        result = lab.run("taskdef", "register", str(bad), check=False)
+        assert result.returncode == 2
+        assert f"{bad}:3: field 'memory' must be a whole number from 6 to 4096, got 'lots'" in result.stderr
+
+    def test_docker_not_running(self, tmp_path):
+        sandbox = CliSandbox(tmp_path / "nodocker")
+        sandbox.env["DOCKER_HOST"] = f"unix://{tmp_path}/no-such.sock"
+        result = sandbox.run("sandbox", "serve", check=False, timeout=30)
+        assert result.returncode == 1
+        assert "Docker is not running" in result.stderr and "Traceback" not in result.stderr
