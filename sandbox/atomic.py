@@ -46,10 +46,10 @@ def set_aside(path: Path) -> Path:
 def read_json(path: Path) -> tuple[Any | None, Path | None]:
     """(data, None) when readable; (None, set-aside path) when corrupt; (None, None) when absent."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None, None
     try:
-        return json.loads(text), None
+        return json.loads(raw.decode("utf-8")), None
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None, set_aside(path)

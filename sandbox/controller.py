@@ -48,6 +48,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 RESYNC_INTERVAL = 30.0
+FOLLOW_UP = 1.0
 DECISIONS_KEPT = 30
 LOG_LINES_KEPT = 50
 STOP_TIMEOUT = 2.0
@@ -176,6 +177,10 @@ class ControlPlane:
             # A container we have no record of is looked at by the next resync.
             key = key_of(task) if task else "resync"
             self._dirty.add(key)
+            # Look once more a little later: an engine may announce a change before its
+            # listings show it, and the next event could be far off.
+            follow_up = self.clock.now() + FOLLOW_UP
+            self._requeue[key] = min(self._requeue.get(key, follow_up), follow_up)
         self._wake.set()
 
     def all_keys(self) -> set[str]:

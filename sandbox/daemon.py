@@ -140,9 +140,10 @@ def _configure_logging(directory: Path) -> None:
 def spawn(name: str, runtime_kind: str | None) -> subprocess.Popen:
     """Start `python -m sandbox serve` detached from this terminal."""
     directory = paths.ensure_sandbox_dir(name)
-    argv = [sys.executable, "-m", "sandbox", "--sandbox", name, "sandbox", "serve"]
+    argv = [sys.executable, "-m", "sandbox", "--sandbox", name]
     if runtime_kind:
         argv += ["--runtime", runtime_kind]
+    argv += ["sandbox", "serve"]
     out = open(directory / "serve.out", "ab")
     return subprocess.Popen(
         argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

@@ -18,7 +18,7 @@ from sandbox.runtime import base
 from sandbox.runtime.base import LaunchSpec
 from sandbox.runtime.healthcheck import HealthTracker
 from sandbox.runtime.process import ProcessRuntime
-from tests.test_runtime_contract import HEALTH, _try_get as try_get, observed, spec, wait_for
+from tests.test_runtime_contract import HEALTH, http_get, observed, spec, wait_for
 
 
 def demo_processes_under(root: Path) -> list[str]:
@@ -58,6 +58,13 @@ def new_runtime(tmp_path):
 
 def exited(runtime, task_id: str):
     return wait_for(lambda: (c := observed(runtime, task_id)) and c.state == base.EXITED and c)
+
+
+def try_get(port: int, path: str = "/"):
+    try:
+        return http_get(port, path)
+    except OSError:  # not listening yet
+        return None
 
 
 def test_a_new_instance_adopts_running_and_exited_tasks(new_runtime, tmp_path):

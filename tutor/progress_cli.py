@@ -9,6 +9,8 @@ import json
 
 import click
 
+from sandbox.cli.context import fail
+
 from .lessons import Lesson, LessonError, load_lessons
 from .progress import NOT_STARTED, Progress
 
@@ -17,14 +19,14 @@ def _lessons() -> list[Lesson]:
     try:
         return load_lessons()
     except LessonError as exc:
-        raise click.ClickException(str(exc)) from None
+        fail(str(exc))
 
 
 def _progress() -> Progress:
     try:
         record = Progress.load()
     except OSError as exc:  # e.g. the state home is not writable, or progress.json is a folder
-        raise click.ClickException(f"cannot read progress: {exc}") from None
+        fail(f"cannot read progress: {exc}")
     if record.message:
         click.echo(f"servicelab: warning: {record.message}", err=True)
     return record
@@ -90,17 +92,18 @@ def progress(ctx: click.Context, as_json: bool) -> None:
 @progress.command("reset")
 @click.argument("lesson", required=False)
 @click.option("--yes", "-y", is_flag=True, help="Clear without asking first.")
-@click.pass_context
-def reset(ctx: click.Context, lesson: str | None, yes: bool) -> None:
-    """Clear the progress of LESSON, or of every lesson when none is given."""
+def reset(lesson: str | None, yes: bool) -> None:
+    """Clear progress for LESSON, or for all lessons.
+
+    Asks first, naming what will be cleared, unless --yes is given.
+    """
     lessons = _lessons()
     record = _progress()
     shipped = [item.id for item in lessons]
     # Ids recorded for lessons no longer shipped stay clearable, so nothing is stuck forever.
     known = shipped + sorted(key for key in record.lessons if key not in shipped)
     if lesson is not None and lesson not in known:
-        click.echo(f"servicelab: error: unknown lesson {lesson!r}; allowed: {', '.join(known)}", err=True)
-        ctx.exit(2)
+        fail(f"unknown lesson {lesson!r}; allowed: {', '.join(known)}", status=2)
     targets = [key for key in ([lesson] if lesson else known) if key in record.lessons]
     if not targets:
         click.echo(f"Nothing to clear: no progress recorded for {lesson or 'any lesson'}.")

@@ -57,7 +57,7 @@ class Lab:
         try:
             info = wait_for_api(self.sandbox, process)
         except RuntimeError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise errors.ClientException(str(exc)) from None
         click.echo(
             f"servicelab: started a control plane for sandbox {self.sandbox!r} "
             f"({info['runtime']} runtime) at {info['api']}",

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -51,6 +52,9 @@ POOL_SIZE = 32  # executor threads + the event stream + followed logs, without p
 RECONNECT_DELAY = 1.0
 
 # Event actions that can change what list_owned reports; exec_* (every health probe) cannot.
+DIE_SETTLE = 1.0
+"""Longest wait for the container list to catch up with a `die` event."""
+
 WATCHED_ACTIONS = {"create", "start", "restart", "die", "kill", "oom", "stop", "destroy", "pause", "unpause"}
 
 # Errors meaning "the engine is not there", as opposed to "the engine said no".
@@ -379,10 +383,29 @@ class DockerRuntime:
         task_id = ((event.get("Actor") or {}).get("Attributes") or {}).get(LABEL_TASK)
         if not task_id:
             return
+        if action == "die":
+            self._await_listed_exit((event.get("Actor") or {}).get("ID") or event.get("id") or "")
         try:
             on_change(task_id)
         except Exception:  # a listener's bug must not end the event stream
             log.exception("on_change failed for task %s", task_id)
+
+    def _await_listed_exit(self, container_id: str) -> None:
+        """Hold a `die` back until the container list agrees, at most DIE_SETTLE seconds.
+
+        The engine announces `die` a moment before its container list (what list_owned reads)
+        says "exited"; a pass in that moment would see the task still running and wait for
+        the next event, which may be a long way off.
+        """
+        deadline = time.monotonic() + DIE_SETTLE
+        while container_id and time.monotonic() < deadline:
+            try:
+                listed = self.client.api.containers(all=True, filters={"id": container_id})
+            except (docker.errors.DockerException, *TRANSPORT_ERRORS):
+                return
+            if not listed or listed[0].get("State") != "running":
+                return
+            time.sleep(0.005)
 
     def logs(self, container_id: str, follow: bool = False, tail: int | None = None) -> Iterator[str]:
         # Checked now, not on first next(): a refusal must not wait for the caller to iterate.
