@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Callable
 
 from . import events as wording
@@ -253,8 +254,8 @@ class ControlPlane:
                 for key in sorted(keys - {"resync"}):
                     self._reconcile_key(key, observed, seq, now)
                 self.store.prune_stopped()
-                self.store.save()
                 self.store.bump()
+            self.store.save()
 
     def _engine_down(self, error: str, keys: set[str]) -> None:
         with self.store.lock:
@@ -289,6 +290,7 @@ class ControlPlane:
             tasks[task_id].health_status = health
             tasks[task_id].version += 1
         # Starts go first: a replacement should not wait behind the cleanup of what it replaces.
+        launches: list[Future] = []
         for start in plan.starts:
             task = Task(
                 task_id=start.task_id,
@@ -298,7 +300,7 @@ class ControlPlane:
                 created_at=now,
             )
             tasks[task.task_id] = task
-            self.executor.submit(self.launch, task.task_id)
+            launches.append(self.executor.submit(self.launch, task.task_id))
         for reap in plan.reaps:
             task = tasks[reap.task_id]
             task.desired_status = STOPPED
@@ -308,7 +310,7 @@ class ControlPlane:
             task.container_reason = reap.container_reason
             task.stopping_at = now
             task.set_status(DEPROVISIONING)
-            self.executor.submit(self._deprovision, task.task_id)
+            self.executor.submit(self._deprovision, task.task_id, launches)
         for stop in plan.stops:
             task = tasks[stop.task_id]
             task.desired_status = STOPPED
@@ -428,7 +430,10 @@ class ControlPlane:
             self.store.bump()
         self._deprovision(task_id)
 
-    def _deprovision(self, task_id: str) -> None:
+    def _deprovision(self, task_id: str, after: list[Future] = ()) -> None:
+        # The engine does one thing at a time more than it admits; removing the dead
+        # container while its replacement is being created slows the replacement down.
+        wait_futures(after, timeout=STOP_TIMEOUT * 5)
         with self.store.lock:
             task = self.store.tasks[task_id]
             container_id = task.container_id

@@ -41,6 +41,8 @@ class Store:
         self.task_definitions: dict[str, list[TaskDefinition]] = {}
         self.services: dict[str, Service] = {}
         self.tasks: dict[str, Task] = {}
+        self._write_lock = threading.Lock()
+        self._written_version = -1
         self.set_aside: Path | None = None
         """Where a corrupt state file was moved on load, if one was."""
 
@@ -87,8 +89,17 @@ class Store:
             }
 
     def save(self) -> None:
-        if self.path is not None:
-            atomic.write_json(self.path, self.to_dict())
+        """Write the state atomically. The snapshot is taken under the lock, the write is not,
+        so a slow disk never holds up the control loop; a newer snapshot always wins."""
+        if self.path is None:
+            return
+        with self.lock:
+            data, version = self.to_dict(), self.version
+        with self._write_lock:
+            if version < self._written_version:
+                return
+            atomic.write_json(self.path, data)
+            self._written_version = version
 
     # -- change notification ------------------------------------------------------------------
     def bump(self) -> int:

@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Iterator
 
@@ -52,9 +53,6 @@ POOL_SIZE = 32  # executor threads + the event stream + followed logs, without p
 RECONNECT_DELAY = 1.0
 
 # Event actions that can change what list_owned reports; exec_* (every health probe) cannot.
-DIE_SETTLE = 1.0
-"""Longest wait for the container list to catch up with a `die` event."""
-
 WATCHED_ACTIONS = {"create", "start", "restart", "die", "kill", "oom", "stop", "destroy", "pause", "unpause"}
 
 # Errors meaning "the engine is not there", as opposed to "the engine said no".
@@ -142,6 +140,10 @@ class DockerRuntime:
         self._ours: set[str] = set()  # full ids known to carry our label (labels never change)
         self._oom: dict[str, bool] = {}  # exited containers' OOMKilled, which never changes
         self._cpu: dict[str, tuple[int, int]] = {}  # previous (container cpu, system cpu) sample
+        # Exit codes from `die` events. The engine announces a death ~100 ms before its
+        # container list stops saying "running"; what the event stream saw is observed state
+        # too (as an informer's cache is), so listings are corrected with it.
+        self._died: dict[str, int | None] = {}
 
     # -- error mapping ------------------------------------------------------------------------
     @contextmanager
@@ -298,6 +300,14 @@ class DockerRuntime:
             summaries = self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
         observed = [o for o in map(self._observe, summaries) if o is not None]
         with self._lock:
+            observed = [
+                replace(o, state=EXITED, exit_code=self._died[o.container_id], health=HEALTH_NONE)
+                if o.state == RUNNING and o.container_id in self._died else o
+                for o in observed
+            ]
+            listed = {o.container_id for o in observed}
+            for gone in [cid for cid in self._died if cid not in listed]:
+                del self._died[gone]
             # Keep ids added while we listed (a launch in flight); drop ones that disappeared.
             self._ours = {o.container_id for o in observed} | (self._ours - before)
         return observed
@@ -383,29 +393,17 @@ class DockerRuntime:
         task_id = ((event.get("Actor") or {}).get("Attributes") or {}).get(LABEL_TASK)
         if not task_id:
             return
-        if action == "die":
-            self._await_listed_exit((event.get("Actor") or {}).get("ID") or event.get("id") or "")
+        container_id = (event.get("Actor") or {}).get("ID") or event.get("id") or ""
+        with self._lock:
+            if action == "die":
+                code = ((event.get("Actor") or {}).get("Attributes") or {}).get("exitCode")
+                self._died[container_id] = int(code) if code is not None and str(code).lstrip("-").isdigit() else None
+            elif action in ("start", "restart", "destroy"):
+                self._died.pop(container_id, None)
         try:
             on_change(task_id)
         except Exception:  # a listener's bug must not end the event stream
             log.exception("on_change failed for task %s", task_id)
-
-    def _await_listed_exit(self, container_id: str) -> None:
-        """Hold a `die` back until the container list agrees, at most DIE_SETTLE seconds.
-
-        The engine announces `die` a moment before its container list (what list_owned reads)
-        says "exited"; a pass in that moment would see the task still running and wait for
-        the next event, which may be a long way off.
-        """
-        deadline = time.monotonic() + DIE_SETTLE
-        while container_id and time.monotonic() < deadline:
-            try:
-                listed = self.client.api.containers(all=True, filters={"id": container_id})
-            except (docker.errors.DockerException, *TRANSPORT_ERRORS):
-                return
-            if not listed or listed[0].get("State") != "running":
-                return
-            time.sleep(0.005)
 
     def logs(self, container_id: str, follow: bool = False, tail: int | None = None) -> Iterator[str]:
         # Checked now, not on first next(): a refusal must not wait for the caller to iterate.

@@ -1,0 +1,157 @@
+"""Helpers for the app's tests: frozen snapshots, fixture lessons, and apps that need no Docker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons"
+"""Lessons that never change, so snapshots do not move when the real lessons are edited."""
+
+FROZEN_NOW = 1_767_225_600.0
+"""2026-01-01 00:00:00 UTC: the frozen clock of snapshot tests."""
+
+
+def task(n: int, service: str | None = "web", status: str = "RUNNING", *, now: float = FROZEN_NOW,
+         health: str = "HEALTHY", revision: str = "web:1", stopped_reason: str | None = None,
+         stop_code: str | None = None, age: float = 60.0) -> dict[str, Any]:
+    """A task as a Watch snapshot lists it, with a predictable id."""
+    task_id = f"{n:04x}" + "ab12cd34" * 3 + f"{n:04x}"
+    task_id = task_id[:32].ljust(32, "0")
+    group = f"service:{service}" if service else f"family:{revision.split(':')[0]}"
+    shape: dict[str, Any] = {
+        "taskArn": f"arn:aws:ecs:us-east-1:123456789012:task/default/{task_id}",
+        "taskId": task_id,
+        "taskDefinition": revision,
+        "lastStatus": status,
+        "desiredStatus": "STOPPED" if status == "STOPPED" else "RUNNING",
+        "healthStatus": health if status != "STOPPED" else "UNKNOWN",
+        "group": group,
+        "createdAt": now - age - n,
+        "containerId": f"{n:012x}c0ffee0000"[:12] + "0" * 52,
+    }
+    if status in ("RUNNING", "STOPPED"):
+        shape["startedAt"] = now - age - n + 1
+    if status == "STOPPED":
+        shape["stoppedAt"] = now - 5 - n
+        shape["stopCode"] = stop_code or "UserInitiated"
+        shape["stoppedReason"] = stopped_reason or "Task stopped by user"
+    return shape
+
+
+def service(name: str = "web", desired: int = 3, running: int = 3, pending: int = 0, *, now: float = FROZEN_NOW,
+            steady: bool = True, chaos: dict | None = None, events: list[tuple[float, str]] | None = None,
+            decisions: list[tuple[float, str]] | None = None, status: str = "ACTIVE",
+            created: float = 0.0) -> dict[str, Any]:
+    events = events if events is not None else [
+        (now - 10, f"service ({name}) has reached a steady state."),
+        (now - 30, f"(service {name}) has started 1 tasks: (task 0003ab12cd34ab12cd34ab12cd340003)."),
+        (now - 31, f"(service {name}) has stopped 1 running tasks: (task 0009ab12cd34ab12cd34ab12cd340009)."),
+    ]
+    decisions = decisions if decisions is not None else [
+        (now - 30, "desired 3, running 2 → starting 1 task"),
+        (now - 31, "task 0009ab12 was asked to stop → stopping it"),
+    ]
+    return {
+        "serviceName": name,
+        "serviceArn": f"arn:aws:ecs:us-east-1:123456789012:service/default/{name}",
+        "status": status,
+        "desiredCount": desired,
+        "runningCount": running,
+        "pendingCount": pending,
+        "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+        "taskDefinitionRef": "web:1",
+        "cluster": "default",
+        "createdAt": now - 600 + created,
+        "deployments": [{"id": "ecs-svc/1234567890123456789", "status": "PRIMARY",
+                         "rolloutState": "COMPLETED" if steady else "IN_PROGRESS"}],
+        "events": [{"id": f"e{i}", "createdAt": at, "message": m} for i, (at, m) in enumerate(events)],
+        "steady": steady,
+        "decisions": [{"at": at, "text": t} for at, t in decisions],
+        "chaos": chaos,
+    }
+
+
+def snapshot(services: list[dict] | None = None, tasks: list[dict] | None = None, *, version: int = 7,
+             engine_ok: bool = True, runtime: str = "docker") -> dict[str, Any]:
+    """A Watch answer: a steady `web` with 3 running tasks and one stopped, unless told otherwise."""
+    if services is None:
+        services = [service()]
+    if tasks is None:
+        tasks = [task(1), task(2), task(3, age=30),
+                 task(9, status="STOPPED", stopped_reason="lesson 2", stop_code="UserInitiated")]
+    return {
+        "version": version,
+        "status": {"running": True, "sandbox": "frozen", "runtime": runtime, "containers": runtime == "docker",
+                   "api": "http://127.0.0.1:49999", "engine": {"ok": engine_ok, "error": None if engine_ok
+                                                                else "Cannot connect to the Docker daemon"}},
+        "clusters": ["default"],
+        "taskDefinitions": ["web:1", "web:2", "crashy:1", "flaky:1", "batch:1"],
+        "services": services,
+        "tasks": tasks,
+    }
+
+
+STATS = {
+    task(1)["taskId"]: {"cpuPercent": 0.4, "memoryBytes": 1_572_864},
+    task(2)["taskId"]: {"cpuPercent": 1.25, "memoryBytes": 2_097_152},
+    task(3)["taskId"]: {"cpuPercent": 0.0, "memoryBytes": 1_048_576},
+}
+
+
+def frozen_app(snap: dict | None = None, *, tmp_path: Path, plain: bool = False, high_contrast: bool = False,
+               lessons_root: Path = FIXTURE_LESSONS, stats: dict | None = None, progress=None):
+    """The app on a FrozenLink (no Docker, no clock): for snapshots and navigation tests."""
+    from tutor.app import ServicelabApp
+    from tutor.history import CommandHistory
+    from tutor.progress import Progress
+    from tutor.sandbox_link import FrozenLink
+
+    snap = snapshot() if snap is None else snap
+    return ServicelabApp(
+        "frozen",
+        plain=plain,
+        high_contrast=high_contrast,
+        lessons_root=lessons_root,
+        progress=progress or Progress.load(tmp_path / "progress.json"),
+        history=CommandHistory(tmp_path / "history.json"),
+        link_factory=lambda app: FrozenLink(app, snap, stats=STATS if stats is None else stats),
+        clock=lambda: FROZEN_NOW,
+    )
+
+
+# -- real sandboxes ---------------------------------------------------------------------------------
+def new_sandbox_name() -> str:
+    return f"t-app-{uuid.uuid4().hex[:8]}"
+
+
+def sandbox_down(name: str, home: Path) -> None:
+    """`servicelab sandbox down` for a test's sandbox: stops it and removes its containers."""
+    env = {**os.environ, "SERVICELAB_HOME": str(home)}
+    subprocess.run([sys.executable, "-m", "sandbox", "--sandbox", name, "sandbox", "down"], env=env,
+                   capture_output=True, timeout=120)
+
+
+def leftover_containers(name: str) -> list[str]:
+    if shutil.which("docker") is None:
+        return []
+    out = subprocess.run(["docker", "ps", "-a", "-q", "--filter", f"label=servicelab.sandbox={name}"],
+                         capture_output=True, text=True, timeout=30)
+    return out.stdout.split()
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> Any:
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(0.05)
+    raise AssertionError(f"{what} not seen within {timeout}s")

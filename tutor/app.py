@@ -1,0 +1,228 @@
+"""The servicelab tutor app: lessons beside a live sandbox running real containers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from .history import CommandHistory
+from .lessons import Lesson, LessonError, load_lessons
+from .messages import ActionDone, ActionFailed, LinkStateChanged, SandboxChanged, SandboxStopped, StatsSampled
+from .palette import TutorCommands
+from .progress import Progress
+from .themes import HIGH_CONTRAST
+
+LinkFactory = Callable[["ServicelabApp"], Any]
+
+
+class ServicelabApp(App[None]):
+    """Holds what every screen shares: the lessons, the learner's progress and the sandbox link.
+
+    The link's workers post messages here; the app passes them down, by method call, to the
+    topmost tutor screen, which is the one the learner sees.
+    """
+
+    CSS_PATH = "tutor.tcss"
+    TITLE = "servicelab"
+    COMMANDS = App.COMMANDS | {TutorCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key and command (this page)"),
+        Binding("q", "request_quit", "Quit", tooltip="Quit: asks whether to keep the sandbox running or stop it"),
+        Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | ? | Every key and command. |
+    | q, ctrl+q, ctrl+c | Quit: asks whether to keep the sandbox running. |
+    """
+
+    def __init__(
+        self,
+        sandbox: str,
+        cluster: str = "default",
+        runtime: str | None = None,
+        *,
+        plain: bool = False,
+        high_contrast: bool = False,
+        lessons: list[Lesson] | None = None,
+        lessons_root: Path | None = None,
+        progress: Progress | None = None,
+        history: CommandHistory | None = None,
+        link_factory: LinkFactory | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.sandbox_name = sandbox
+        self.cluster = cluster
+        self.runtime = runtime
+        self.plain = plain
+        """Screen-reader mode: no box drawing, no spinners, changes announced as lines."""
+        self.high_contrast = high_contrast
+        self.clock = clock
+        """Where time comes from; tests freeze it so frames do not change."""
+        self.lesson_error: str | None = None
+        if lessons is None:
+            try:
+                lessons = load_lessons(lessons_root)
+            except (LessonError, OSError) as exc:
+                self.lesson_error = str(exc)
+                lessons = []
+        self.lessons = lessons
+        self._progress_problem: str | None = None
+        if progress is None:
+            try:
+                progress = Progress.load()
+            except OSError as exc:
+                progress = Progress(Path("/nonexistent/progress.json"))
+                self._progress_problem = f"progress cannot be read ({exc}); it will not be saved this time"
+        self.progress = progress
+        self.history = history if history is not None else CommandHistory.load()
+        self.snapshot: dict[str, Any] | None = None
+        """The latest state of the sandbox."""
+        self.stats: dict[str, dict[str, Any]] = {}
+        if link_factory is None:
+            from .sandbox_link import SandboxLink
+
+            self.link = SandboxLink(self, sandbox, cluster, runtime)
+        else:
+            self.link = link_factory(self)
+        self._quitting = False
+        self._save_failed = False
+        if plain:
+            self.animation_level = "none"
+
+    # -- start and stop -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.home import HomeScreen
+
+        self.register_theme(HIGH_CONTRAST)
+        if self.high_contrast:
+            self.theme = HIGH_CONTRAST.name
+        if self.plain:
+            self.add_class("-plain")
+        self.push_screen(HomeScreen())
+        self.link.start()
+        message = self.progress.message or self._progress_problem
+        if message:
+            self.notify(message, title="Progress", severity="warning", timeout=15)
+
+    def on_unmount(self) -> None:
+        self.link.close()
+
+    def action_request_quit(self) -> None:
+        from .screens.quit import QuitScreen
+
+        if self._quitting or any(isinstance(s, QuitScreen) for s in self.screen_stack):
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "keep":
+                self._quitting = True
+                self.exit()
+            elif answer == "stop":
+                self._quitting = True
+                self.notify("Stopping the sandbox and removing its containers…", timeout=60)
+                self.link.shutdown()
+
+        self.push_screen(QuitScreen(self.link.sandbox, self.link.api), answered)
+
+    def on_sandbox_stopped(self, message: SandboxStopped) -> None:
+        if message.error:
+            self.notify(f"the sandbox may not be fully stopped: {message.error}; run servicelab sandbox down",
+                        severity="error", timeout=10)
+            self.set_timer(3, self.exit)
+            return
+        self.exit(message=f"servicelab: sandbox {self.link.sandbox!r} stopped and its containers removed")
+
+    # -- navigation ---------------------------------------------------------------------------
+    def open_lesson(self, lesson: Lesson, step: int | None = None) -> None:
+        from .screens.lesson import LessonScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(LessonScreen(lesson, step))
+
+    def open_sandbox(self) -> None:
+        from .screens.sandbox import FreeSandboxScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(FreeSandboxScreen(name="sandbox"))
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def save_progress(self) -> None:
+        """Write progress now; a failure is said once, never raised."""
+        try:
+            self.progress.save()
+        except OSError as exc:
+            if not self._save_failed:
+                self._save_failed = True
+                self.notify(f"progress could not be saved: {exc}", severity="error", timeout=10)
+
+    # -- from the sandbox link ---------------------------------------------------------------
+    def _tutor_screen(self):
+        from .screens.base import TutorScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, TutorScreen):
+                return screen
+        return None
+
+    def on_sandbox_changed(self, message: SandboxChanged) -> None:
+        previous, self.snapshot = self.snapshot, message.snapshot
+        screen = self._tutor_screen()
+        if screen is not None and screen.is_mounted:
+            screen.sandbox_changed(message.snapshot, previous)
+
+    def on_link_state_changed(self, message: LinkStateChanged) -> None:
+        screen = self._tutor_screen()
+        if screen is not None and screen.is_mounted:
+            screen.link_changed(message.state, message.detail, message.api)
+
+    def on_stats_sampled(self, message: StatsSampled) -> None:
+        self.stats = message.stats
+        screen = self._tutor_screen()
+        if screen is not None and screen.is_mounted:
+            screen.stats_sampled(message.stats)
+
+    def on_action_done(self, message: ActionDone) -> None:
+        screen = self._tutor_screen()
+        if screen is not None:
+            screen.operation_done(message)
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        screen = self._tutor_screen()
+        if screen is not None:
+            screen.operation_failed(message)
+        else:
+            self.notify(message.message, severity="error")
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A toast; messages here are plain text (task reasons may hold brackets), and in
+        `--plain` mode each one is also written to the announcement log."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if self.plain:
+            screen = self._tutor_screen()
+            if screen is not None and screen.is_mounted:
+                screen.announce(f"{title}: {message}" if title else message)
+
+
+def run(sandbox: str, cluster: str = "default", runtime: str | None = None, plain: bool = False,
+        high_contrast: bool = False) -> None:
+    """Open the tutor for one sandbox (started in the background if it is not running)."""
+    app = ServicelabApp(sandbox, cluster, runtime, plain=plain, high_contrast=high_contrast)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)

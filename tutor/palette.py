@@ -1,0 +1,62 @@
+"""The command palette (ctrl+p): every lesson, and every action that fits the current screen."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Callable, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import ServicelabApp
+
+
+class TutorCommands(Provider):
+    """Lessons, screens and sandbox actions, named "<group>: <what it does>"."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from .screens.base import SandboxScreen
+        from .themes import HIGH_CONTRAST
+
+        app = cast("ServicelabApp", self.app)
+        out: list[tuple[str, Callable[[], object], str]] = []
+        progress = app.progress
+        for lesson in app.lessons:
+            status = progress.lesson(lesson.id).status
+            out.append((f"lesson: {lesson.title}", partial(app.open_lesson, lesson),
+                        f"{lesson.level}, {lesson.minutes} min, {status}. {lesson.summary}"))
+        out.append(("sandbox: Open the free sandbox", app.open_sandbox, "The live panel without a lesson"))
+        screen = app.screen_stack[-1] if app.screen_stack else None
+        if isinstance(screen, SandboxScreen):
+            service = screen.panel.service or "the service"
+            out += [
+                (f"sandbox: Scale {service} up by one", partial(screen.action_scale, 1), "aws ecs update-service"),
+                (f"sandbox: Scale {service} down by one", partial(screen.action_scale, -1), "aws ecs update-service"),
+                ("sandbox: Stop the selected task", screen.action_stop_task, "aws ecs stop-task"),
+                ("sandbox: Crash the selected task", screen.action_kill_task, "kill its container from outside"),
+                ("sandbox: Chaos on or off", screen.action_chaos, "stop a random task every 5s for a minute"),
+                ("sandbox: Create a service", screen.action_create_service, "aws ecs create-service"),
+                (f"sandbox: Delete {service}", screen.action_delete_service, "aws ecs delete-service"),
+                ("sandbox: Follow the selected task's logs", screen.action_logs, "servicelab task logs --follow"),
+                ("sandbox: Open a shell in the selected task", screen.action_shell, "aws ecs execute-command"),
+                ("sandbox: Command bar", screen.action_command_bar, "CLI commands and aws ecs forms"),
+            ]
+        out += [
+            ("view: Help (every key and command)", app.action_help, "Also on ?"),
+            ("view: High-contrast theme", partial(setattr, app, "theme", HIGH_CONTRAST.name),
+             "Black and white with bright accents"),
+            ("view: Default theme", partial(setattr, app, "theme", "textual-dark"), "Back to the usual colours"),
+            ("app: Quit servicelab", app.action_request_quit, "Asks whether to keep the sandbox running"),
+        ]
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,122 @@
+"""The command bar's answers as text: what a command returned, worded like the CLI prints it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .commands import Operation
+from .view_model import clock, duration
+
+Snapshot = dict[str, Any]
+
+
+def describe(operation: Operation, result: dict[str, Any], snapshot: Snapshot | None = None,
+             now: float | None = None) -> list[str]:
+    """Lines that answer the command, short enough for the bar's output area."""
+    show = operation.show
+    if operation.name == "ListServices":
+        arns = result.get("serviceArns", [])
+        if not arns:
+            return ["no services; create one with: service create web --count 2"]
+        return [f"{len(arns)} service(s):"] + [f"  {arn}" for arn in arns]
+    if show in ("service", "events") and result.get("services") is not None:
+        lines: list[str] = []
+        for s in result["services"]:
+            lines += _service(s, events_only=show == "events")
+        for f in result.get("failures", []):
+            lines.append(f"not found: {f.get('arn')} ({f.get('reason')})")
+        return lines
+    if show == "service" and "service" in result:
+        s = result["service"]
+        return [f"service {s['serviceName']}: {s['status']}, desired {s['desiredCount']}, running "
+                f"{s['runningCount']}, pending {s['pendingCount']}"]
+    if operation.name == "ListTasks":
+        arns = result.get("taskArns", [])
+        status = operation.params.get("desiredStatus", "RUNNING")
+        if not arns:
+            return [f"no tasks with desiredStatus {status}"]
+        known = {t["taskId"]: t for t in (snapshot or {}).get("tasks", [])}
+        lines = [f"{len(arns)} task(s) with desiredStatus {status}:"]
+        for arn in arns:
+            task = known.get(arn.rsplit("/", 1)[-1])
+            extra = f"  {task['lastStatus']}  {task.get('group', '')}" if task else ""
+            lines.append(f"  {arn}{extra}")
+        return lines
+    if operation.name == "Tasks":
+        return _task_lines(result.get("tasks", []), now)
+    if operation.name == "RunTask":
+        return [f"task {t['taskArn'].rsplit('/', 1)[-1]} started ({t['group']})" for t in result.get("tasks", [])]
+    if show == "task" and result.get("tasks") is not None:
+        lines = []
+        for t in result["tasks"]:
+            lines += _task(t)
+        for f in result.get("failures", []):
+            lines.append(f"not found: {f.get('arn')} ({f.get('reason')})")
+        return lines
+    if show == "task" and "task" in result:
+        t = result["task"]
+        return [f"task {t['taskArn'].rsplit('/', 1)[-1]}: desiredStatus {t['desiredStatus']}, "
+                f"lastStatus {t['lastStatus']}" + (f" ({t.get('stoppedReason')})" if t.get("stoppedReason") else "")]
+    if operation.name == "ListTaskDefinitions":
+        return [arn.rsplit("/", 1)[-1] for arn in result.get("taskDefinitionArns", [])]
+    if operation.name == "DescribeTaskDefinition":
+        return json.dumps(result.get("taskDefinition", {}), indent=2).splitlines()
+    if operation.name == "KillTask":
+        return [f"killed container {result.get('containerId', '')[:12]} of task {result.get('taskId', '')[:12]}; "
+                "the scheduler has to notice by itself"]
+    if operation.name == "StartChaos":
+        chaos = result.get("chaos") or {}
+        return [f"chaos on: one random task every {chaos.get('every', 0):g}s until {clock(chaos.get('until', 0))}"]
+    if operation.name == "StopChaos":
+        return ["chaos off"]
+    if operation.name == "status":
+        engine = result.get("engine") or {}
+        return [
+            f"sandbox {result.get('sandbox')}: runtime {result.get('runtime')}, "
+            f"engine {'ok' if engine.get('ok') else 'DOWN: ' + str(engine.get('error'))}",
+            f"API {result.get('api')} (a second terminal can use: SERVICELAB_SANDBOX={result.get('sandbox')} servicelab …)",
+        ]
+    return ["done"]
+
+
+def _service(s: dict[str, Any], events_only: bool) -> list[str]:
+    lines = []
+    if not events_only:
+        d = s["deployments"][0] if s.get("deployments") else None
+        lines.append(f"service {s['serviceName']} ({s['status']}), task definition "
+                     f"{s['taskDefinition'].rsplit('/', 1)[-1]}")
+        lines.append(f"  desired {s['desiredCount']}, running {s['runningCount']}, pending {s['pendingCount']}"
+                     + (f", deployment {d['rolloutState']}" if d else ""))
+    events = s.get("events", [])[: 20 if events_only else 5]
+    if events:
+        lines.append("  events, newest first:" if events_only else "  recent events:")
+        lines += [f"    {clock(e['createdAt'])}  {e['message']}" for e in events]
+    return lines
+
+
+def _task(t: dict[str, Any]) -> list[str]:
+    task_id = t["taskArn"].rsplit("/", 1)[-1]
+    lines = [f"task {task_id} ({t.get('group', '')})",
+             f"  lastStatus {t['lastStatus']}, desiredStatus {t['desiredStatus']}, health {t.get('healthStatus')}"]
+    if t.get("startedAt"):
+        lines.append(f"  started {clock(t['startedAt'])}")
+    if t.get("stoppedAt"):
+        lines.append(f"  stopped {clock(t['stoppedAt'])}")
+    if t.get("stopCode"):
+        lines.append(f"  stopCode {t['stopCode']}: {t.get('stoppedReason', '')}")
+    return lines
+
+
+def _task_lines(tasks: list[dict[str, Any]], now: float | None) -> list[str]:
+    if not tasks:
+        return ["no tasks"]
+    import time
+
+    now = time.time() if now is None else now
+    lines = []
+    for t in tasks:
+        uptime = duration(now - t["startedAt"]) if t.get("startedAt") and t["lastStatus"] == "RUNNING" else "-"
+        reason = f"  {t.get('stoppedReason')}" if t["lastStatus"] == "STOPPED" and t.get("stoppedReason") else ""
+        lines.append(f"  {t['taskId'][:12]}  {t['lastStatus']:<12} {t.get('group', ''):<16} {uptime:>7}{reason}")
+    return lines

@@ -1,0 +1,1 @@
+"""The tutor's screens: home, lesson, free sandbox, logs, help and dialogs."""

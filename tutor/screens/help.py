@@ -1,0 +1,95 @@
+"""Help (`?`): every key, from the bindings themselves, and every command the bar understands."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .. import commands
+
+
+def key_name(binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    names = {"plus": "+", "equals_sign": "=", "minus": "-", "colon": ":", "slash": "/",
+             "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
+    return ", ".join(names.get(k, k) for k in binding.key.split(","))
+
+
+def _bindings(source: list[BindingType]) -> list[Binding]:
+    return [b if isinstance(b, Binding) else Binding(*b) for b in source]
+
+
+def key_sections() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section, [(keys, what)]) for every screen: the help is built from the real bindings."""
+    from ..app import ServicelabApp
+    from ..widgets.command_bar import CommandInput
+    from .base import SandboxScreen
+    from .home import HomeScreen
+    from .lesson import LessonScreen
+    from .logs import LogsScreen
+
+    def rows(source: list[BindingType]) -> list[tuple[str, str]]:
+        # One row per action: `q, ctrl+q, ctrl+c  Quit: …`; the tooltip is the long description.
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for b in _bindings(source):
+            if not b.description:
+                continue
+            keys, what = grouped.setdefault(b.action, ([], b.tooltip or b.description))
+            keys.append(key_name(b))
+        return [(", ".join(keys), what) for keys, what in grouped.values()]
+
+    return [
+        ("Everywhere", rows(ServicelabApp.BINDINGS) + [("ctrl+p", "Command palette: lessons and actions"),
+                                                       ("tab / shift+tab", "Move between parts of the screen")]),
+        ("Lessons (home)", rows(HomeScreen.BINDINGS) + [("up / down, enter", "Choose a lesson; a click works too")]),
+        ("In a lesson", rows(LessonScreen.BINDINGS)),
+        ("The live sandbox (lesson or free sandbox)", rows(SandboxScreen.BINDINGS)
+         + [("up / down", "Select a task in the table")]),
+        ("The command bar", rows(CommandInput.BINDINGS) + [("enter", "Run the line")]),
+        ("Logs", rows(LogsScreen.BINDINGS)),
+    ]
+
+
+def help_text() -> Content:
+    lines: list[Content] = [Content.from_markup("[b]servicelab help[/b]  (Escape, q or ? closes)"), Content("")]
+    for section, rows in key_sections():
+        lines.append(Content.from_markup("[b]$s[/b]", s=section))
+        width = max(len(k) for k, _ in rows)
+        lines += [Content(f"  {keys.ljust(width)}  {what}") for keys, what in rows]
+        lines.append(Content(""))
+    lines.append(Content.from_markup("[b]Command bar: servicelab commands[/b] (the word servicelab is optional)"))
+    lines += [Content(f"  {c.usage.removeprefix('servicelab ')}  — {c.help}") for c in commands.cli_commands()]
+    lines.append(Content(""))
+    lines.append(Content.from_markup("[b]Command bar: aws ecs forms[/b] (each does what its servicelab twin does)"))
+    lines += [Content(f"  {c.usage}\n      same as: {c.cli_twin}") for c in commands.aws_commands()]
+    lines.append(Content(""))
+    lines.append(Content("ID in a lesson's command means the task selected in the table."))
+    lines.append(Content("Every key that changes the sandbox also shows its aws ecs twin."))
+    return Content("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key and every command, in one scrollable page."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close help", key_display="esc"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-scroll"):
+            yield Static(help_text(), id="help-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @property
+    def text(self) -> str:
+        return help_text().plain

@@ -1,0 +1,213 @@
+"""The live sandbox panel: header, task table, chart, why and events for one service at a time."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from .. import commands
+from ..view_model import CountHistory, ServiceView, TaskRow, service_names, service_view, task_rows
+from .count_chart import CountChart
+from .events_log import EventsLog
+from .service_header import ServiceHeader
+from .task_table import TaskTable
+from .why_panel import WhyPanel
+
+TICK_SECONDS = 2.0
+"""How often uptimes and the chart move on while nothing else changes."""
+
+
+class LivePanel(Vertical):
+    """Everything the sandbox is doing for the shown service, updated as it changes.
+
+    The screen feeds it snapshots and stats (`show_snapshot`, `show_stats`); it asks for stats
+    of its running tasks with a `StatsWanted` message and never talks to the sandbox itself.
+    """
+
+    class StatsWanted(Message):
+        """These running tasks are on screen: sample their CPU and memory (empty: stop)."""
+
+        def __init__(self, task_ids: list[str]) -> None:
+            super().__init__()
+            self.task_ids = task_ids
+
+    class ServiceShown(Message):
+        """The panel now shows this service (None: there is none)."""
+
+        def __init__(self, service: str | None) -> None:
+            super().__init__()
+            self.service = service
+
+    def __init__(self, preferred: list[str] | None = None, *, plain: bool = False,
+                 clock: Callable[[], float] = time.time, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.preferred = list(preferred or [])
+        self.plain = plain
+        self.clock = clock
+        self.service: str | None = None
+        self.snapshot: dict[str, Any] | None = None
+        self.stats: dict[str, dict[str, Any]] = {}
+        self.histories: dict[str, CountHistory] = {}
+        self.connected = False
+        self._stats_wanted: list[str] = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield ServiceHeader(plain=self.plain, id="service-header")
+        yield Static(id="last-action")
+        yield TaskTable(plain=self.plain, id="task-table")
+        yield Static(id="task-detail")
+        with Horizontal(id="live-lower"):
+            with Vertical(id="chart-box"):
+                yield Static("Desired and running, last 2 minutes", classes="section-heading")
+                yield CountChart(plain=self.plain, clock=self.clock, id="count-chart")
+            with Vertical(id="why-box"):
+                yield Static("Why: the scheduler's reasoning, newest first", classes="section-heading")
+                yield WhyPanel(plain=self.plain, id="why-panel")
+        yield Static("Service events, newest first", classes="section-heading")
+        yield EventsLog(id="events-log")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(TICK_SECONDS, self._tick)
+        self.query_one("#last-action", Static).display = False
+        self._redraw()
+
+    # -- fed by the screen ------------------------------------------------------------------
+    def show_snapshot(self, snapshot: dict[str, Any]) -> None:
+        """Take a new snapshot of the whole sandbox and redraw what changed."""
+        self.snapshot = snapshot
+        self.connected = True
+        now = self.clock()
+        for service in snapshot.get("services", []):
+            if service.get("status") == "INACTIVE":
+                continue
+            history = self.histories.setdefault(service["serviceName"], CountHistory())
+            history.record(now, service.get("desiredCount", 0), service.get("runningCount", 0))
+        names = service_names(snapshot)
+        if self.service not in names:
+            chosen = next((n for n in self.preferred if n in names), names[0] if names else None)
+            self._switch(chosen)
+        self._redraw()
+
+    def show_stats(self, stats: dict[str, dict[str, Any]]) -> None:
+        self.stats = stats
+        self._render_table()
+
+    def select_service(self, name: str) -> None:
+        self._switch(name)
+        self._redraw()
+
+    def cycle_service(self, delta: int) -> None:
+        names = service_names(self.snapshot)
+        if not names:
+            return
+        index = names.index(self.service) if self.service in names else -1
+        self.select_service(names[(index + delta) % len(names)])
+
+    def note_action(self, operation: commands.Operation) -> None:
+        """Say what was just done, and how the real `aws` CLI would do it."""
+        line = self.query_one("#last-action", Static)
+        line.display = True
+        twin = operation.aws or operation.twin
+        arrow = "->" if self.plain else "→"
+        line.update(Content.from_markup("[b]$what[/b] $arrow [$text-accent]$twin[/]",
+                                        what=operation.summary, arrow=arrow, twin=twin))
+
+    def pause(self) -> None:
+        """Off screen: stop the clock and stop asking for stats."""
+        if self._timer is not None:
+            self._timer.pause()
+        self.query_one(CountChart).pause()
+        self._want_stats([])
+
+    def resume(self) -> None:
+        if self._timer is not None:
+            self._timer.resume()
+        self.query_one(CountChart).resume()
+        self._redraw()
+
+    # -- what others ask ----------------------------------------------------------------------
+    @property
+    def view(self) -> ServiceView | None:
+        return service_view(self.snapshot, self.service)
+
+    @property
+    def selected_task(self) -> TaskRow | None:
+        return self.query_one(TaskTable).selected_task
+
+    def names(self) -> commands.Names:
+        """Services, tasks and task definitions, for the command bar's completion."""
+        snapshot = self.snapshot or {}
+        tasks = [t["taskId"][:12] for t in snapshot.get("tasks", []) if t.get("lastStatus") != "STOPPED"]
+        selected = self.selected_task
+        if selected and selected.short_id in tasks:
+            tasks.remove(selected.short_id)
+            tasks.insert(0, selected.short_id)
+        return commands.Names(
+            services=service_names(snapshot),
+            tasks=tasks,
+            task_definitions=list(snapshot.get("taskDefinitions", [])),
+        )
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _switch(self, name: str | None) -> None:
+        if name == self.service:
+            return
+        self.service = name
+        self.query_one(CountChart).set_history(self.histories.setdefault(name, CountHistory()) if name
+                                               else CountHistory())
+        self.post_message(self.ServiceShown(name))
+
+    def _redraw(self) -> None:
+        view = self.view
+        now = self.clock()
+        self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, now)
+        self._render_table()
+        self.query_one(WhyPanel).show(view.decisions if view else [])
+        self.query_one(EventsLog).show(view.events if view else [])
+        self.query_one(CountChart).refresh()
+
+    def _render_table(self) -> None:
+        rows = task_rows(self.snapshot, self.service, self.stats, self.clock()) if self.service or self.snapshot else []
+        table = self.query_one(TaskTable)
+        table.show_rows(rows)
+        self._show_detail()
+        self._want_stats([r.task_id for r in rows if r.last_status == "RUNNING"])
+
+    def _want_stats(self, task_ids: list[str]) -> None:
+        if task_ids != self._stats_wanted:
+            self._stats_wanted = task_ids
+            self.post_message(self.StatsWanted(task_ids))
+
+    def _tick(self) -> None:
+        if self.snapshot is not None:
+            self._render_table()
+            view = self.view
+            self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, self.clock())
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#task-detail", Static)
+        task = self.selected_task
+        if task is None:
+            detail.update(Content("No task selected." if self.service else ""))
+            return
+        keys = "" if task.stopped else "   k stop · K crash · l logs · e shell"
+        if self.plain:
+            keys = keys.replace(" · ", ", ")
+        words = [f"task {task.task_id}", task.last_status, f"desired {task.desired_status}", f"health {task.health}"]
+        if task.note:
+            words.append(task.note)
+        detail.update(Content(", ".join(words)) + Content.from_markup("[$text-muted]$k[/]", k=keys))
+
+    @on(DataTable.RowHighlighted, "#task-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
