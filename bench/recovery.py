@@ -27,35 +27,41 @@ def settled(client, count: int) -> list[dict] | None:
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
-    docker_client = prepare()
-
+def measure_baseline(docker_client, rounds: int) -> list[float]:
     label = f"bench-baseline-{uuid.uuid4().hex[:6]}"
-    baseline = []
     try:
-        for _ in range(args.rounds):
-            baseline.append(plain_create_start(docker_client, label))
+        return [plain_create_start(docker_client, label) for _ in range(rounds)]
     finally:
         for c in docker_client.containers.list(all=True, filters={"label": label}):
             c.remove(force=True)
 
+
+def measure_recovery(docker_client, rounds: int, verbose: bool = True) -> list[float]:
+    """die → replacement start, in seconds, for `rounds` kills of a proven task."""
     recoveries = []
     with control_plane() as (client, name, _pid):
         events = EventLog(f"servicelab.sandbox={name}")
         client.ecs("CreateService", serviceName="web", taskDefinition="web:1", desiredCount=3)
-        for _ in range(args.rounds):
-            victim = wait_until(lambda: settled(client, 3))[0]
+        for _ in range(rounds):
+            victim = wait_until(lambda: settled(client, 3), timeout=120)[0]
             before = len(events.events)
             docker_client.containers.get(victim["containerId"]).kill()
             died = events.wait_for(lambda e: e["Action"] == "die" and e["id"] == victim["containerId"], after=before)
             started = events.wait_for(lambda e: e["Action"] == "start", after=before)
             recoveries.append(seconds(started) - seconds(died))
-            print(f"  round {len(recoveries)}: {recoveries[-1] * 1000:.0f} ms", flush=True)
+            if verbose:
+                print(f"  round {len(recoveries)}: {recoveries[-1] * 1000:.0f} ms", flush=True)
         events.close()
+    return recoveries
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    docker_client = prepare()
+    baseline = measure_baseline(docker_client, args.rounds)
+    recoveries = measure_recovery(docker_client, args.rounds)
     base, ours = median(baseline), median(recoveries)
     print(f"baseline create+start (docker-py)  median {base * 1000:7.1f} ms  (n={len(baseline)})")
     print(f"servicelab die → replacement start median {ours * 1000:7.1f} ms  (n={len(recoveries)}, "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import os
 import shutil
 import subprocess
@@ -155,3 +158,19 @@ async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condi
             return value
         await pilot.pause(0.05)
     raise AssertionError(f"{what} not seen within {timeout}s")
+
+
+def _sync(test):
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def async_tests(cls):
+    """Run a test class's `async def test_*` methods with asyncio.run (no asyncio plugin needed)."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("test") and inspect.iscoroutinefunction(member):
+            setattr(cls, name, _sync(member))
+    return cls

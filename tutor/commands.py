@@ -424,8 +424,12 @@ def _list_tasks(cluster: str, values: dict[str, Any]) -> Operation:
 
 def supported() -> str:
     """One line naming what the bar speaks."""
-    cli = sorted({" ".join(c.path) for c in CLI_COMMANDS})
-    return "supported: " + ", ".join(cli) + "; aws ecs " + ", ".join(sorted(AWS_COMMANDS))
+    groups: dict[str, list[str]] = {}
+    for c in CLI_COMMANDS:
+        groups.setdefault(c.path[0], []).extend(c.path[1:])
+    cli = [f"{head} {{{','.join(subs)}}}" if len(subs) > 1 else " ".join([head, *subs])
+           for head, subs in groups.items()]
+    return "supported: " + ", ".join(cli) + "; aws ecs {" + ",".join(sorted(AWS_COMMANDS)) + "}"
 
 
 def cli_commands() -> list[CliCommand]:

@@ -29,10 +29,10 @@ class QuitScreen(ModalScreen[str | None]):
         with Vertical(id="quit-dialog", classes="dialog"):
             yield Static(f"Quit servicelab? Your sandbox {self.sandbox!r} is still running.", classes="dialog-title")
             yield Static(
-                "Keep it running (k): your services and tasks stay, and `servicelab` picks them up again;\n"
-                f"another terminal can use it meanwhile ({self.api or 'its API'}).\n"
-                "Stop it (s): stop the control plane and remove every container it started "
-                "(same as `servicelab sandbox down`).",
+                "Keep it running (k): your services and tasks stay. servicelab picks them up next time, "
+                f"and another terminal can use them meanwhile ({self.api or 'see servicelab sandbox status'}).\n\n"
+                "Stop it (s): stop the control plane and remove every container it started, "
+                "as servicelab sandbox down does.",
                 classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Keep running (k)", id="keep", variant="primary", compact=plain)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable
 
@@ -79,7 +80,8 @@ class CountChart(Widget):
                     continue
                 desired, running = value
                 bar = running * scale - level_from
-                desired_row = rows - 1 - min(rows - 1, max(0, round(desired * scale) - 1))
+                # The row holding the top of the desired count (row 0 is the top of the chart).
+                desired_row = rows - min(rows, max(1, math.ceil(desired * scale - 1e-9)))
                 bar_style = Style(color=palette.success if running >= desired else palette.warning)
                 if desired > 0 and r == desired_row and bar < 1:
                     out.append(line_char, style=desired_style)
@@ -94,8 +96,8 @@ class CountChart(Widget):
         axis = f"-{int(span // 60)}m{int(span % 60):02d}s" if span >= 60 else f"-{int(span)}s"
         out.append(" " * label_width + axis + "now".rjust(max(0, plot_width - len(axis))) + "\n",
                    style=Style(color=palette.muted))
-        last = next((v for v in reversed(values) if v is not None), None)
-        desired_now, running_now = last if last else (0, 0)
+        history = self.history
+        desired_now, running_now = (history.desired[-1], history.running[-1]) if history.times else (0, 0)
         out.append(" " * label_width)
         out.append(f"{line_char * 2} desired {desired_now}", style=desired_style)
         out.append("   ")
