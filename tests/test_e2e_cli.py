@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import signal
 import time
 
@@ -198,3 +199,33 @@ class TestBadInput:
         result = sandbox.run("sandbox", "serve", check=False, timeout=30)
         assert result.returncode == 1
         assert "Docker is not running" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_process_runtime_keeps_count_and_says_tasks_are_not_containers(tmp_path):
+    lab = CliSandbox(tmp_path / "home", runtime="process")
+    try:
+        first = lab.run("service", "create", "web", "--count", "2")
+        assert "(process runtime)" in first.stderr and "not containers" in first.stderr
+        lab.wait_running("web", 2)
+        victim = lab.tasks("web")[0]
+        lab.run("task", "kill", victim["taskId"])
+        stopped = lab.wait(
+            lambda: (t := lab.json("task", "describe", victim["taskId"]))["lastStatus"] == "STOPPED" and t,
+            what="the killed process recorded as STOPPED",
+        )
+        assert stopped["containers"][0]["exitCode"] == 137
+        lab.wait_running("web", 2)
+        status = lab.json("sandbox", "status")
+        assert status["runtime"] == "process" and status["containers"] is False
+    finally:
+        lab.down()
+    # Task processes run in the sandbox's state directory, which lives under tmp_path.
+    leftover = subprocess.run(["pgrep", "-f", "sandbox.demotask"], capture_output=True, text=True).stdout.split()
+    assert [pid for pid in leftover if str(tmp_path) in _cwd(pid)] == []
+
+
+def _cwd(pid: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
