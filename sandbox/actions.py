@@ -8,9 +8,10 @@ the runtime: converging is the control loop's job.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
-from . import errors
+from . import errors, placement
 from .controller import ControlPlane, _oneoff_key, _service_key
 from .model import (
     ACTIVE,
@@ -21,8 +22,12 @@ from .model import (
     RUNNING,
     STOPPED,
     USER_INITIATED,
+    new_deployment_id,
     Chaos,
     Cluster,
+    Deployment,
+    DeploymentConfiguration,
+    Instance,
     Service,
     Task,
     TaskDefinition,
@@ -31,6 +36,21 @@ from .model import (
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 MAX_RUN_TASK_COUNT = 10
 MAX_CHAOS_SECONDS = 3600.0
+DEFAULT_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+INSTANCE_CPU = 2048
+"""CPU units per simulated instance (two vCPUs' worth, as a t3.medium)."""
+INSTANCE_MEMORY = 4096
+"""MiB per simulated instance."""
+
+
+def check_deployment_configuration(config: DeploymentConfiguration) -> DeploymentConfiguration:
+    if not 0 <= config.minimum_healthy_percent <= 100:
+        raise errors.InvalidParameterException(
+            f"minimumHealthyPercent {config.minimum_healthy_percent} is out of range: allowed 0 to 100"
+        )
+    if not 100 <= config.maximum_percent <= 200:
+        raise errors.InvalidParameterException(f"maximumPercent {config.maximum_percent} is out of range: allowed 100 to 200")
+    return config
 
 
 def check_name(kind: str, value: str) -> str:
@@ -64,15 +84,74 @@ class Sandbox:
             raise errors.ClusterNotFoundException(f"Cluster not found: {name!r}. See `servicelab cluster ls`.")
         return cluster
 
-    def create_cluster(self, name: str = "default") -> Cluster:
+    def create_cluster(self, name: str = "default", zones: tuple[str, ...] = DEFAULT_ZONES,
+                       per_zone: int = 1) -> Cluster:
+        """A cluster with its simulated container instances: by default one in each of three zones."""
         check_name("cluster", name)
         with self.store.lock:
             cluster = self.store.clusters.get(name)
             if cluster is None or cluster.status != ACTIVE:
                 cluster = Cluster(name=name, created_at=self.clock.now())
                 self.store.clusters[name] = cluster
+                if not self.store.instances_of(name):
+                    for zone in zones:
+                        for _ in range(per_zone):
+                            self._add_instance(name, zone)
                 self._commit(_oneoff_key(name))
             return cluster
+
+    # -- container instances and zones --------------------------------------------------------
+    def _add_instance(self, cluster: str, zone: str, cpu: int = INSTANCE_CPU, memory: int = INSTANCE_MEMORY) -> Instance:
+        instance = Instance(id=f"ci-{uuid.uuid4().hex[:8]}", cluster=cluster, zone=zone, cpu=cpu, memory=memory)
+        self.store.instances[instance.id] = instance
+        return instance
+
+    def add_instance(self, cluster: str, zone: str, cpu: int = INSTANCE_CPU, memory: int = INSTANCE_MEMORY) -> Instance:
+        if not re.fullmatch(r"[a-z]{2}-[a-z]+-\d[a-z]", zone):
+            raise errors.InvalidParameterException(f"zone {zone!r} is not a zone name like us-east-1a")
+        check_count(cpu, "cpu", 128, 16384)
+        check_count(memory, "memory", 128, 65536)
+        with self.store.lock:
+            self.cluster(cluster)
+            instance = self._add_instance(cluster, zone, cpu, memory)
+            self._commit_cluster(cluster)
+            return instance
+
+    def instance(self, cluster: str, ref: str) -> Instance:
+        with self.store.lock:
+            matches = [i for i in self.store.instances_of(cluster) if i.id == ref or i.id.startswith(ref)]
+        if len(matches) != 1:
+            known = ", ".join(i.id for i in self.store.instances_of(cluster)) or "none"
+            raise errors.InvalidParameterException(f"container instance {ref!r} not found in cluster {cluster!r}; instances: {known}")
+        return matches[0]
+
+    def set_instance_status(self, cluster: str, ref: str, status: str) -> Instance:
+        """DRAINING moves its tasks elsewhere (within the services' deployment bounds); ACTIVE takes tasks again."""
+        with self.store.lock:
+            instance = self.instance(cluster, ref)
+            instance.status = status
+            self._commit_cluster(cluster)
+            return instance
+
+    def set_zone_failed(self, cluster: str, zone: str, failed: bool) -> list[Instance]:
+        with self.store.lock:
+            self.cluster(cluster)
+            instances = [i for i in self.store.instances_of(cluster) if i.zone == zone]
+            if not instances:
+                zones = sorted({i.zone for i in self.store.instances_of(cluster)})
+                raise errors.InvalidParameterException(f"zone {zone!r} has no instances in cluster {cluster!r}; zones: {', '.join(zones)}")
+            for instance in instances:
+                instance.zone_failed = failed
+            self._commit_cluster(cluster)
+            return instances
+
+    def _commit_cluster(self, cluster: str) -> None:
+        """Capacity changed: every service of the cluster has to look again."""
+        self.store.save()
+        self.store.bump()
+        for service in self.store.services.values():
+            if service.cluster == cluster:
+                self.control.mark_dirty(_service_key(cluster, service.name))
 
     def delete_cluster(self, name: str) -> Cluster:
         with self.store.lock:
@@ -133,9 +212,24 @@ class Sandbox:
             raise errors.ServiceNotActiveException(f"Service {name!r} is {service.status}, not ACTIVE.")
         return service
 
-    def create_service(self, cluster: str, name: str, task_definition: str = "web:1", desired_count: int = 1) -> Service:
+    def create_service(
+        self, cluster: str, name: str, task_definition: str = "web:1", desired_count: int = 1,
+        deployment: DeploymentConfiguration | None = None,
+        placement_strategy: list[dict[str, str]] | None = None,
+        placement_constraints: list[dict[str, str]] | None = None,
+        az_rebalancing: bool = False,
+        scheduling_strategy: str = "REPLICA",
+    ) -> Service:
         check_name("service", name)
         check_count(desired_count)
+        config = check_deployment_configuration(deployment or DeploymentConfiguration())
+        try:
+            placement.check_strategy(placement_strategy or [])
+            placement.check_constraints(placement_constraints or [])
+        except placement.PlacementError as exc:
+            raise errors.InvalidParameterException(str(exc)) from None
+        if scheduling_strategy not in ("REPLICA", "DAEMON"):
+            raise errors.InvalidParameterException(f"schedulingStrategy {scheduling_strategy!r}; allowed: REPLICA, DAEMON")
         with self.store.lock:
             self.cluster(cluster)
             td = self.task_definition(task_definition)
@@ -150,28 +244,56 @@ class Sandbox:
                 # A name can be reused once the old service is INACTIVE; its history goes with it.
                 for task in self.store.tasks_of(cluster, name):
                     del self.store.tasks[task.task_id]
+            now = self.clock.now()
             service = Service(
                 name=name, cluster=cluster, task_definition=td.ref,
-                desired_count=desired_count, created_at=self.clock.now(),
+                desired_count=desired_count, created_at=now,
+                deployments=[Deployment(id=new_deployment_id(), task_definition=td.ref, created_at=now, updated_at=now)],
+                deployment_configuration=config,
+                placement_strategy=list(placement_strategy or []),
+                placement_constraints=list(placement_constraints or []),
+                az_rebalancing=az_rebalancing,
+                scheduling_strategy=scheduling_strategy,
             )
             self.store.services[service.key] = service
             self._commit(_service_key(cluster, name))
             return service
 
     def update_service(
-        self, cluster: str, name: str, desired_count: int | None = None, task_definition: str | None = None
+        self, cluster: str, name: str, desired_count: int | None = None, task_definition: str | None = None,
+        force_new_deployment: bool = False, deployment: DeploymentConfiguration | None = None,
+        az_rebalancing: bool | None = None,
     ) -> Service:
+        """A new task definition (or a forced deployment) starts a new PRIMARY deployment; a count
+        change alone does not, as in ECS."""
         if desired_count is not None:
             check_count(desired_count)
+        if deployment is not None:
+            check_deployment_configuration(deployment)
         with self.store.lock:
             service = self.service(cluster, name, active=True)
+            now = self.clock.now()
+            td = None
             if task_definition is not None:
                 td = self.task_definition(task_definition)
                 if td.status != ACTIVE:
                     raise errors.ClientException(f"TaskDefinition {td.ref} is inactive")
-                service.task_definition = td.ref
+            if deployment is not None:
+                service.deployment_configuration = deployment
+            if az_rebalancing is not None:
+                service.az_rebalancing = az_rebalancing
             if desired_count is not None:
                 service.desired_count = desired_count
+            if force_new_deployment or (td is not None and td.ref != service.task_definition):
+                ref = td.ref if td is not None else service.task_definition
+                service.task_definition = ref
+                previous = [
+                    Deployment(**{**d.__dict__, "status": "ACTIVE"}) for d in service.deployments
+                ]
+                service.deployments = [
+                    Deployment(id=new_deployment_id(), task_definition=ref, created_at=now, updated_at=now),
+                    *previous,
+                ]
             self._commit(_service_key(cluster, name))
             return service
 

@@ -44,6 +44,7 @@ from .runtime.base import (
     RuntimeError_,
     RuntimeUnavailable,
 )
+from .placement import Fleet
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -278,9 +279,12 @@ class ControlPlane:
         service = self.store.service(cluster, name)
         if service is None:
             return
-        taskdef = self.store.task_definition(service.task_definition)
         tasks = self.store.tasks_of(cluster, name)
-        plan = planner.plan_service(service, taskdef, tasks, observed, seq, now, self.new_id)
+        cluster_tasks = [t for t in self.store.tasks.values() if t.cluster == cluster and t.is_live]
+        taskdefs = self.store.task_definitions_by_ref()
+        instances = self.store.instances_of(cluster)
+        fleet = Fleet.build(instances, cluster_tasks, [t for t in tasks if t.is_live], taskdefs) if instances else None
+        plan = planner.plan_service(service, taskdefs, tasks, observed, seq, now, self.new_id, fleet)
         self._apply(key, service, plan, now)
 
     # -- applying a plan ----------------------------------------------------------------------
@@ -291,13 +295,22 @@ class ControlPlane:
             tasks[task_id].version += 1
         # Starts go first: a replacement should not wait behind the cleanup of what it replaces.
         launches: list[Future] = []
+        if plan.service_task_definition:
+            service.task_definition = plan.service_task_definition
+        if plan.deployments is not None:
+            service.deployments = plan.deployments
+        for task_id, deployment_id in plan.adopt.items():
+            tasks[task_id].deployment_id = deployment_id
         for start in plan.starts:
             task = Task(
                 task_id=start.task_id,
                 cluster=service.cluster,
-                task_definition=service.task_definition,
+                task_definition=start.task_definition or service.task_definition,
                 service=service.name,
                 created_at=now,
+                deployment_id=start.deployment_id,
+                instance_id=start.instance_id,
+                zone=start.zone,
             )
             tasks[task.task_id] = task
             launches.append(self.executor.submit(self.launch, task.task_id))
@@ -366,6 +379,8 @@ class ControlPlane:
                     memory=taskdef.memory,
                     container_port=taskdef.container_port,
                     health_check=taskdef.health_check,
+                    instance_id=task.instance_id,
+                    zone=task.zone,
                 )
                 task.set_status(ACTIVATING)
             self.store.bump()

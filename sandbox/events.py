@@ -25,3 +25,39 @@ def unable_to_start(service: str) -> str:
 
 def unable_to_place(service: str, reason: str) -> str:
     return f"(service {service}) was unable to place a task. Reason: {reason}"
+
+
+def unable_to_place_task(service: str, why: str) -> str:
+    return f"service ({service}) was unable to place a task because {why}"
+
+
+def deployment_completed(service: str, deployment_id: str) -> str:
+    return f"(service {service}) (deployment {deployment_id}) deployment completed."
+
+
+def deployment_failed(service: str, deployment_id: str) -> str:
+    return f"(service {service}) (deployment {deployment_id}) deployment failed: tasks failed to start."
+
+
+def rolling_back(service: str, deployment_id: str, task_definition: str) -> str:
+    return f"(service {service}) (deployment {deployment_id}) rolling back to task definition {task_definition}."
+
+
+def deployment_config_blocks(service: str) -> str:
+    return (
+        f"service ({service}) was unable to stop or start tasks during a deployment because of the service "
+        "deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+    )
+
+
+def _zones(counts) -> str:
+    parts = [f"{n} tasks in {zone}" if i == 0 else f"{n} in {zone}" for i, (zone, n) in enumerate(sorted(counts.items()))]
+    return ", ".join(parts[:-1]) + f", and {parts[-1]}" if len(parts) > 1 else parts[0]
+
+
+def az_unbalanced(service: str, counts) -> str:
+    return f"service ({service}) is not AZ balanced with {_zones(counts)}. AZ Rebalancing in progress."
+
+
+def az_balanced(service: str, counts) -> str:
+    return f"service ({service}) is AZ balanced with {_zones(counts)}."

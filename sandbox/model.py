@@ -161,6 +161,84 @@ class ServiceEvent:
         return cls(id=data["id"], created_at=float(data["createdAt"]), message=data["message"])
 
 
+PRIMARY = "PRIMARY"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+
+
+def new_deployment_id() -> str:
+    """`ecs-svc/` and 19 digits, as ECS shapes deployment ids."""
+    return f"ecs-svc/{uuid.uuid4().int % 10**19:019d}"
+
+
+@dataclass
+class Deployment:
+    """One rollout of a task definition to a service. The first in a service's list is PRIMARY."""
+
+    id: str
+    task_definition: str
+    created_at: float
+    updated_at: float
+    status: str = PRIMARY
+    rollout_state: str = IN_PROGRESS
+    rollout_state_reason: str = ""
+    rollback_of: str | None = None
+    """The failed deployment this one rolls back, if it is a rollback."""
+    failed_tasks: int = 0
+    """Tasks of this deployment that failed in a row, as the circuit breaker counts them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Deployment:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class DeploymentConfiguration:
+    """ECS's rolling-update bounds and circuit breaker, with ECS's defaults."""
+
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+    circuit_breaker_enable: bool = False
+    circuit_breaker_rollback: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeploymentConfiguration:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Instance:
+    """A simulated container instance: a slice of the one engine, standing in one zone."""
+
+    id: str
+    cluster: str
+    zone: str
+    cpu: int = 2048
+    memory: int = 4096
+    status: str = ACTIVE
+    """ACTIVE or DRAINING (as ECS container instances)."""
+    zone_failed: bool = False
+    """The whole zone is down (simulated); nothing runs or is placed here."""
+
+    @property
+    def usable(self) -> bool:
+        return self.status == ACTIVE and not self.zone_failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Instance:
+        return _from_dict(cls, data)
+
+
 @dataclass
 class Chaos:
     """A bounded chaos run: stop one random task every `every` seconds until `until`."""
@@ -184,6 +262,22 @@ class Service:
     events: list[ServiceEvent] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     chaos: Chaos | None = None
+    deployments: list[Deployment] = field(default_factory=list)
+    deployment_configuration: DeploymentConfiguration = field(default_factory=DeploymentConfiguration)
+    placement_strategy: list[dict[str, str]] = field(default_factory=list)
+    """ECS placementStrategy entries, e.g. {"type": "spread", "field": "attribute:ecs.availability-zone"}."""
+    placement_constraints: list[dict[str, str]] = field(default_factory=list)
+    """ECS placementConstraints, e.g. {"type": "memberOf", "expression": "attribute:ecs.availability-zone != us-east-1a"}."""
+    az_rebalancing: bool = False
+    scheduling_strategy: str = "REPLICA"
+    load_balancer: dict[str, Any] | None = None
+    """Load balancer settings (target health check, deregistration delay); None without one."""
+    autoscaling: dict[str, Any] | None = None
+    """Target-tracking policy (metric, target, min, max, cooldowns); None without one."""
+
+    @property
+    def primary(self) -> Deployment | None:
+        return self.deployments[0] if self.deployments else None
 
     @property
     def key(self) -> str:
@@ -207,6 +301,14 @@ class Service:
             "events": [e.to_dict() for e in self.events],
             "decisions": list(self.decisions),
             "chaos": asdict(self.chaos) if self.chaos else None,
+            "deployments": [d.to_dict() for d in self.deployments],
+            "deploymentConfiguration": self.deployment_configuration.to_dict(),
+            "placementStrategy": self.placement_strategy,
+            "placementConstraints": self.placement_constraints,
+            "azRebalancing": self.az_rebalancing,
+            "schedulingStrategy": self.scheduling_strategy,
+            "loadBalancer": self.load_balancer,
+            "autoscaling": self.autoscaling,
         }
 
     @classmethod
@@ -221,6 +323,14 @@ class Service:
             events=[ServiceEvent.from_dict(e) for e in data.get("events", [])],
             decisions=list(data.get("decisions", [])),
             chaos=_from_dict(Chaos, data["chaos"]) if data.get("chaos") else None,
+            deployments=[Deployment.from_dict(d) for d in data.get("deployments", [])],
+            deployment_configuration=DeploymentConfiguration.from_dict(data.get("deploymentConfiguration") or {}),
+            placement_strategy=list(data.get("placementStrategy") or []),
+            placement_constraints=list(data.get("placementConstraints") or []),
+            az_rebalancing=bool(data.get("azRebalancing", False)),
+            scheduling_strategy=data.get("schedulingStrategy", "REPLICA"),
+            load_balancer=data.get("loadBalancer"),
+            autoscaling=data.get("autoscaling"),
         )
 
 
@@ -254,6 +364,9 @@ class Task:
     logs_tail: str = ""
     """The last lines the container printed, kept when its container is removed."""
     version: int = 1
+    deployment_id: str | None = None
+    instance_id: str | None = None
+    zone: str | None = None
 
     @property
     def group(self) -> str:

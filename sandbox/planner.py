@@ -15,6 +15,7 @@ themselves, so nothing extra has to be remembered or persisted.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -22,6 +23,11 @@ from typing import Callable, Iterable
 from . import events as wording
 from .model import (
     ACTIVE,
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    Deployment,
+    new_deployment_id,
     DRAINING,
     ESSENTIAL_CONTAINER_EXITED,
     HEALTHY,
@@ -40,6 +46,7 @@ from .model import (
     TaskDefinition,
     new_task_id,
 )
+from .placement import Fleet, place, scale_in_victims, zone_counts
 from .runtime.base import EXITED, HEALTH_HEALTHY, HEALTH_UNHEALTHY, ObservedContainer
 
 FAST_FAILURE_WINDOW = 10.0
@@ -50,6 +57,11 @@ BACKOFF_CAP = 60.0
 THROTTLE_EVENT_AFTER = 3
 """Consecutive fast failures before the "unable to consistently start" event."""
 
+PLACEMENT_RETRY = 5.0
+"""Seconds before trying again to place a task that found no room."""
+
+TERMINATION_NOTICE = "TerminationNotice"
+HOST_LOST_REASON = "Host EC2 (instance {instance}) stopped/terminated"
 HEALTH_FAILURE_REASON = "Task failed container health checks"
 EXITED_REASON = "Essential container in task exited"
 SCALE_IN_REASON = "Scaling activity initiated by (service {service})"
@@ -64,9 +76,13 @@ def backoff_delay(streak: int) -> float:
 
 @dataclass(frozen=True)
 class Start:
-    """Launch a new task for the service."""
+    """Launch a new task for the service, for one deployment, on one instance."""
 
     task_id: str
+    deployment_id: str | None = None
+    task_definition: str | None = None
+    instance_id: str | None = None
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +119,20 @@ class Plan:
     service_status: str | None = None
     chaos_fired: bool = False
     chaos_done: bool = False
+    deployments: list[Deployment] | None = None
+    """The service's new deployment list, when it changed."""
+    adopt: dict[str, str] = field(default_factory=dict)
+    """Tasks moving to another deployment (a rollback keeps what already runs its definition)."""
+    service_task_definition: str | None = None
+    circuit_breaker: tuple[int, int] | None = None
+    """(failed tasks, threshold) of the primary deployment, while its breaker watches."""
 
     @property
     def is_empty(self) -> bool:
         return not (
             self.starts or self.stops or self.reaps or self.health or self.events
             or self.service_status or self.chaos_fired or self.chaos_done
+            or self.deployments is not None or self.adopt or self.service_task_definition
         )
 
     def wake_in(self, seconds: float) -> None:
@@ -215,31 +239,59 @@ def failure_streak(tasks: list[Task], reaped_now: set[str], now: float) -> tuple
     return streak, newest, oldest
 
 
-def _scale_in_order(task: Task) -> tuple[int, float]:
-    not_running = task.last_status in NOT_YET_RUNNING
-    # Lower sorts first: not-yet-running before running, and newest before oldest.
-    return (0 if not_running else 1, -(task.started_at or task.created_at))
+def circuit_breaker_threshold(desired: int) -> int:
+    """ECS's threshold: half the desired count, rounded up, clamped to [3, 200]."""
+    return min(200, max(3, math.ceil(0.5 * desired)))
+
+
+def _deployment_of(task: Task, primary: Deployment) -> str:
+    # Records from before deployments existed belong to the primary.
+    return task.deployment_id or primary.id
 
 
 def plan_service(
     service: Service,
-    taskdef: TaskDefinition | None,
+    taskdefs: dict[str, TaskDefinition],
     tasks: list[Task],
     observed: dict[str, ObservedContainer],
     obs_seq: int,
     now: float,
     new_id: Callable[[], str] = new_task_id,
+    fleet: Fleet | None = None,
+    new_deployment_id: Callable[[], str] = new_deployment_id,
 ) -> Plan:
-    """Plan one pass for one service."""
+    """Plan one pass for one service: replace what died, roll deployments, place, scale."""
     plan = Plan()
     name = service.name
+    primary = service.primary or Deployment(
+        id="ecs-svc/0000000000000000000", task_definition=service.task_definition, created_at=service.created_at,
+        updated_at=service.created_at, rollout_state=COMPLETED,
+    )
+    taskdef = taskdefs.get(primary.task_definition)
+    instances = {i.id: i for i in fleet.instances} if fleet else {}
     leaving = _observe(tasks, observed, obs_seq, plan, replace_unhealthy=True)
     reaped_now = {r.task_id for r in plan.reaps}
+
+    # A failed zone takes its tasks with it, as a lost host would.
+    for task in tasks:
+        instance = instances.get(task.instance_id or "")
+        if task.is_live and task.task_id not in leaving and instance is not None and instance.zone_failed:
+            plan.stops.append(Stop(task.task_id, TERMINATION_NOTICE, HOST_LOST_REASON.format(instance=instance.id)))
+            plan.decisions.append(f"zone {instance.zone} failed → task {task.task_id[:8]} on {instance.id} is lost")
+            leaving.add(task.task_id)
 
     live = [t for t in tasks if t.is_live and t.task_id not in leaving]
     desired = service.desired_count if service.status == ACTIVE else 0
     running = [t for t in live if t.last_status == RUNNING]
     pending = [t for t in live if t.last_status in NOT_YET_RUNNING]
+
+    def healthy(task: Task) -> bool:
+        td = taskdefs.get(task.task_definition)
+        if task.last_status != RUNNING:
+            return False
+        if td is None or td.health_check is None:
+            return True
+        return plan.health.get(task.task_id, task.health_status) == HEALTHY
 
     # Chaos stops one running task per beat; the scheduler then treats it like any other loss.
     if service.chaos is not None:
@@ -263,48 +315,200 @@ def plan_service(
     if streak >= THROTTLE_EVENT_AFTER and not _said_since(service, wording.unable_to_start(name), streak_began):
         plan.events.append(wording.unable_to_start(name))
 
-    counts = f"desired {desired}, running {len(running)}, pending {len(pending)}"
-    if len(live) < desired:
-        missing = desired - len(live)
+    # -- deployments: the circuit breaker, then rollback --------------------------------------
+    deployments = list(service.deployments)
+    config = service.deployment_configuration
+    if primary.rollout_state == IN_PROGRESS and config.circuit_breaker_enable and service.status == ACTIVE:
+        primary_tasks = [t for t in tasks if _deployment_of(t, primary) == primary.id]
+        failures, _, _ = failure_streak(primary_tasks, reaped_now, now)
+        threshold = circuit_breaker_threshold(desired)
+        plan.circuit_breaker = (failures, threshold)
+        if failures != primary.failed_tasks:
+            primary = _replace(primary, failed_tasks=failures, updated_at=now)
+            deployments[0] = primary
+        if failures >= threshold:
+            primary = _replace(primary, rollout_state=FAILED, updated_at=now,
+                               rollout_state_reason="ECS deployment circuit breaker: tasks failed to start.")
+            deployments[0] = primary
+            plan.events.append(wording.deployment_failed(name, primary.id))
+            plan.decisions.append(f"{failures} tasks of {primary.id} failed (threshold {threshold}) → deployment FAILED")
+            previous = next((d for d in deployments[1:] if d.rollout_state != FAILED), None)
+            if config.circuit_breaker_rollback and previous is not None:
+                rollback = Deployment(
+                    id=new_deployment_id(), task_definition=previous.task_definition, created_at=now, updated_at=now,
+                    rollout_state=IN_PROGRESS, rollback_of=primary.id,
+                    rollout_state_reason=f"ECS deployment circuit breaker: rolling back to deploymentId {previous.id}.",
+                )
+                failed_as_active = _replace(primary, status=ACTIVE)
+                deployments = [rollback, failed_as_active] + [
+                    _replace(d, status=ACTIVE) for d in deployments[1:] if d.task_definition != previous.task_definition
+                ]
+                # Tasks already running the definition we return to are kept, not replaced.
+                for t in live:
+                    if t.task_definition == previous.task_definition:
+                        plan.adopt[t.task_id] = rollback.id
+                plan.service_task_definition = previous.task_definition
+                plan.events.append(wording.rolling_back(name, rollback.id, previous.task_definition))
+                plan.decisions.append(f"rolling back to {previous.task_definition} as {rollback.id}")
+                primary = rollback
+                taskdef = taskdefs.get(primary.task_definition)
+    else:
+        plan.circuit_breaker = None
+
+    def deployment_of(task: Task) -> str:
+        return plan.adopt.get(task.task_id) or _deployment_of(task, primary)
+
+    draining = {i.id for i in instances.values() if i.status != ACTIVE}
+    keepers = [t for t in live if deployment_of(t) == primary.id and t.instance_id not in draining]
+    to_replace = [t for t in live if t not in keepers]
+
+    # -- AZ rebalancing: move one task at a time from the fullest zone to the emptiest ---------
+    zone_note = None
+    if fleet is not None and service.az_rebalancing and not to_replace and len(deployments) <= 1:
+        counts = zone_counts(keepers, fleet.zones())
+        if counts and max(counts.values()) - min(counts.values()) > 1:
+            zone_note = wording.az_unbalanced(name, counts)
+            fullest = max(sorted(counts), key=lambda z: counts[z])
+            candidates = [t for t in keepers if t.zone == fullest and t.last_status == RUNNING]
+            if candidates:
+                mover = max(candidates, key=lambda t: (t.started_at or 0, t.task_id))
+                keepers.remove(mover)
+                to_replace.append(mover)
+                plan.decisions.append(f"zones {dict(counts)} are not balanced → moving task {mover.task_id[:8]} out of {fullest}")
+        elif counts and _last_az_note_was_unbalanced(service):
+            zone_note = wording.az_balanced(name, counts)
+        if zone_note and not (service.events and service.events[0].message == zone_note):
+            plan.events.append(zone_note)
+
+    # -- the rolling arithmetic: ECS's minimumHealthyPercent and maximumPercent -----------------
+    max_total = math.floor(desired * config.maximum_percent / 100)
+    min_healthy = math.ceil(desired * config.minimum_healthy_percent / 100)
+    healthy_count = sum(1 for t in live if healthy(t))
+    counts_text = f"desired {desired}, running {len(running)}, pending {len(pending)}"
+    if to_replace:
+        counts_text += f", {len(to_replace)} to replace"
+
+    wanted = desired - len(keepers)
+    room = max_total - len(live)
+    launch = max(0, min(wanted, room))
+    backing_off = False
+    if launch and primary.rollout_state == FAILED:
+        plan.decisions.append(f"{counts_text} → deployment {primary.id} FAILED; it launches no new tasks")
+        launch = 0
+    if launch:
         ready_at = (newest_failure or now) + backoff_delay(streak)
         if ready_at > now:
             plan.wake_in(ready_at - now)
             plan.decisions.append(
-                f"{counts} → {streak} tasks failed fast in a row; waiting {ready_at - now:.0f}s before starting {missing} more"
+                f"{counts_text} → {streak} tasks failed fast in a row; waiting {ready_at - now:.0f}s before starting {launch} more"
             )
+            launch = 0
+            backing_off = True
         elif taskdef is None:
-            plan.decisions.append(f"{counts} → cannot start: task definition {service.task_definition} is missing")
-        else:
-            plan.starts = [Start(new_id()) for _ in range(missing)]
-            plan.events.append(wording.started(name, [s.task_id for s in plan.starts]))
-            plan.decisions.append(f"{counts} → starting {missing} task{'s' if missing != 1 else ''}")
-    elif len(live) > desired:
-        extra = sorted(live, key=_scale_in_order)[: len(live) - desired]
-        reason = SCALE_IN_REASON.format(service=name)
-        for task in extra:
-            plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, reason))
+            plan.decisions.append(f"{counts_text} → cannot start: task definition {primary.task_definition} is missing")
+            launch = 0
+    starts: list[Start] = []
+    for _ in range(launch):
+        task_id = new_id()
+        instance, why = (None, "")
+        if fleet is not None:
+            instance, why = place(taskdef, fleet, service.placement_strategy, service.placement_constraints, task_id)
+            if instance is None:
+                event = wording.unable_to_place_task(name, why)
+                if not _said_since(service, event, now - 300) and event not in plan.events:
+                    plan.events.append(event)
+                plan.decisions.append(f"{counts_text} → cannot place a task: {why}")
+                plan.wake_in(PLACEMENT_RETRY)
+                break
+            fleet.take(instance, taskdef)
+        starts.append(Start(task_id, primary.id, primary.task_definition,
+                            instance.id if instance else None, instance.zone if instance else None))
+    if starts:
+        plan.starts = starts
+        plan.events.append(wording.started(name, [s.task_id for s in starts]))
+        where = ""
+        if fleet is not None:
+            where = " in " + ", ".join(sorted({s.zone for s in starts})) + " (AZ spread)" if not service.placement_strategy else ""
+        plan.decisions.append(f"{counts_text} → starting {len(starts)} task{'s' if len(starts) != 1 else ''}{where}")
+
+    stopping: list[Task] = []
+    if len(keepers) > desired:
+        stopping += scale_in_victims(keepers, len(keepers) - desired)
         plan.decisions.append(
-            f"{counts} → stopping {len(extra)} task{'s' if len(extra) != 1 else ''} (not-yet-running first, then newest)"
+            f"{counts_text} → stopping {len(stopping)} task{'s' if len(stopping) != 1 else ''} "
+            "(fullest zone first, then not-yet-running, then newest)"
         )
+    # Old tasks go as far as the healthy floor allows: unhealthy ones are free to stop.
+    budget = healthy_count - min_healthy - sum(1 for t in stopping if healthy(t))
+    for task in sorted(to_replace, key=lambda t: (healthy(t), -(t.started_at or t.created_at))):
+        if healthy(task):
+            if budget <= 0:
+                continue
+            budget -= 1
+        stopping.append(task)
+    replaced = [t for t in stopping if t in to_replace]
+    if replaced:
+        plan.decisions.append(
+            f"{counts_text} → stopping {len(replaced)} old task{'s' if len(replaced) != 1 else ''} "
+            f"(healthy floor {min_healthy}, ceiling {max_total})"
+        )
+    reason = (
+        SCALE_IN_REASON.format(service=name) if not service.deployments
+        else f"Scaling activity initiated by (deployment {primary.id})"
+    )
+    for task in stopping:
+        plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, reason))
+    if to_replace and not starts and not replaced and not backing_off and primary.rollout_state != FAILED:
+        if wanted > 0 and room <= 0 and budget <= 0:
+            stuck = wording.deployment_config_blocks(name)
+            if not _said_since(service, stuck, primary.created_at):
+                plan.events.append(stuck)
+            plan.decisions.append(
+                f"{counts_text} → stuck: starting would exceed maximumPercent ({max_total} tasks) and stopping "
+                f"would go below minimumHealthyPercent ({min_healthy} healthy)"
+            )
 
     scheduler_stops = [s.task_id for s in plan.stops if s.stop_code == SERVICE_SCHEDULER_INITIATED]
     if scheduler_stops:
         plan.events.append(wording.stopped(name, scheduler_stops))
 
+    # -- completion and steady state ----------------------------------------------------------
     shutting_down = any(t.last_status in SHUTTING_DOWN for t in tasks)
+    settled = (
+        not plan.starts and not plan.stops and not plan.reaps and not shutting_down
+        and not to_replace and len(keepers) == desired and all(healthy(t) for t in keepers)
+    )
+    if settled and primary.rollout_state == IN_PROGRESS and service.status == ACTIVE:
+        primary = _replace(primary, rollout_state=COMPLETED, updated_at=now,
+                           rollout_state_reason=f"ECS deployment {primary.id} completed.")
+        deployments = [primary]
+        plan.events.append(wording.deployment_completed(name, primary.id))
+        plan.decisions.append(f"all {desired} tasks of {primary.task_definition} are healthy → deployment completed")
+    elif settled and len(deployments) > 1 and primary.rollout_state == COMPLETED:
+        deployments = [primary]
+    if deployments != list(service.deployments):
+        plan.deployments = deployments
+
     if service.status == DRAINING and not live and not shutting_down and not plan.stops:
         plan.service_status = INACTIVE
         plan.decisions.append("service drained → INACTIVE")
     elif (
-        service.status == ACTIVE
-        and not plan.starts and not plan.stops and not plan.reaps and not shutting_down
-        and len(running) == desired and not pending
-        and (taskdef is None or taskdef.health_check is None
-             or all(plan.health.get(t.task_id, t.health_status) == HEALTHY for t in running))
+        service.status == ACTIVE and settled and len(deployments) <= 1
         and not (service.events and service.events[0].message == wording.steady(name))
     ):
         plan.events.append(wording.steady(name))
     return plan
+
+
+def _last_az_note_was_unbalanced(service: Service) -> bool:
+    for event in service.events:
+        if "AZ balanced with" in event.message:
+            return "is not AZ balanced" in event.message
+    return False
+
+
+def _replace(deployment: Deployment, **changes) -> Deployment:
+    return Deployment(**{**deployment.__dict__, **changes})
 
 
 def plan_standalone(tasks: list[Task], observed: dict[str, ObservedContainer], obs_seq: int) -> Plan:

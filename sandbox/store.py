@@ -18,6 +18,7 @@ from .model import (
     STOPPED,
     STOPPED_TASKS_KEPT,
     Cluster,
+    Instance,
     Service,
     Task,
     TaskDefinition,
@@ -41,6 +42,7 @@ class Store:
         self.task_definitions: dict[str, list[TaskDefinition]] = {}
         self.services: dict[str, Service] = {}
         self.tasks: dict[str, Task] = {}
+        self.instances: dict[str, Instance] = {}
         self._write_lock = threading.Lock()
         self._written_version = -1
         self.set_aside: Path | None = None
@@ -61,6 +63,7 @@ class Store:
             self._load_dict(data)
         except (KeyError, TypeError, ValueError) as exc:
             self.clusters, self.task_definitions, self.services, self.tasks = {}, {}, {}, {}
+            self.instances = {}
             self.set_aside = atomic.set_aside(self.path)
             log.warning("state file %s had a bad shape (%s); set aside as %s", self.path, exc, self.set_aside)
 
@@ -77,6 +80,7 @@ class Store:
             service = Service.from_dict(s)
             self.services[service.key] = service
         self.tasks = {t["task_id"]: Task.from_dict(t) for t in data["tasks"]}
+        self.instances = {i["id"]: Instance.from_dict(i) for i in data.get("instances", [])}
 
     def to_dict(self) -> dict[str, Any]:
         with self.lock:
@@ -86,6 +90,7 @@ class Store:
                 "taskDefinitions": [td.to_dict() for revs in self.task_definitions.values() for td in revs],
                 "services": [s.to_dict() for s in self.services.values()],
                 "tasks": [t.to_dict() for t in self.tasks.values()],
+                "instances": [i.to_dict() for i in self.instances.values()],
             }
 
     def save(self) -> None:
@@ -128,8 +133,14 @@ class Store:
         active = [td for td in revisions if td.status == ACTIVE]
         return active[-1] if active else None
 
+    def task_definitions_by_ref(self) -> dict[str, TaskDefinition]:
+        return {td.ref: td for revisions in self.task_definitions.values() for td in revisions}
+
     def service(self, cluster: str, name: str) -> Service | None:
         return self.services.get(service_key(cluster, name))
+
+    def instances_of(self, cluster: str) -> list[Instance]:
+        return sorted((i for i in self.instances.values() if i.cluster == cluster), key=lambda i: (i.zone, i.id))
 
     def tasks_of(self, cluster: str, service: str | None) -> list[Task]:
         return [t for t in self.tasks.values() if t.cluster == cluster and t.service == service]

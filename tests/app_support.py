@@ -108,8 +108,18 @@ STATS = {
 }
 
 
+class Clock:
+    """A clock tests move by hand; it starts at FROZEN_NOW."""
+
+    def __init__(self, now: float = FROZEN_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def frozen_app(snap: dict | None = None, *, tmp_path: Path, plain: bool = False, high_contrast: bool = False,
-               lessons_root: Path = FIXTURE_LESSONS, stats: dict | None = None, progress=None):
+               lessons_root: Path = FIXTURE_LESSONS, stats: dict | None = None, progress=None, clock=None):
     """The app on a FrozenLink (no Docker, no clock): for snapshots and navigation tests."""
     from tutor.app import ServicelabApp
     from tutor.history import CommandHistory
@@ -125,7 +135,7 @@ def frozen_app(snap: dict | None = None, *, tmp_path: Path, plain: bool = False,
         progress=progress or Progress.load(tmp_path / "progress.json"),
         history=CommandHistory(tmp_path / "history.json"),
         link_factory=lambda app: FrozenLink(app, snap, stats=STATS if stats is None else stats),
-        clock=lambda: FROZEN_NOW,
+        clock=clock or Clock(),
     )
 
 

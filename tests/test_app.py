@@ -198,7 +198,8 @@ class TestLesson:
             await pilot.pause()
             bar = app.screen.bar
             assert bar.is_open
-            assert bar.input.value == f"servicelab task stop {s.task(1)['taskId'][:12]}"
+            # ID became the selected task: the first row, the newest task.
+            assert bar.input.value == f"servicelab task stop {s.task(3)['taskId'][:12]}"
 
 
 @s.async_tests
@@ -304,7 +305,7 @@ class TestKeys:
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
             app.screen.query_one("#task-table").focus()
-            await pilot.press("end", "k")
+            await pilot.press("ctrl+end", "k")
             await pilot.pause()
             assert app.link.actions == []
             assert any("STOPPED already" in n.message for n in app._notifications)
@@ -383,7 +384,8 @@ class TestCommandBar:
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
             await pilot.press("colon")
-            await pilot.press(*"aws ecs update-service --service web --desired-count 5", "enter")
+            app.screen.bar.input.value = "aws ecs update-service --service web --desired-count 5"
+            await pilot.press("enter")
             await pilot.pause()
             assert app.link.actions[-1].request == ("ecs", "UpdateService",
                                                     {"cluster": "default", "service": "web", "desiredCount": 5})
@@ -395,7 +397,9 @@ class TestCommandBar:
     async def test_an_unsupported_line_gets_a_clear_message(self, app) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
-            await pilot.press("colon", *"aws ecs tag-resource", "enter")
+            await pilot.press("colon")
+            app.screen.bar.input.value = "aws ecs tag-resource"
+            await pilot.press("enter")
             await pilot.pause()
             assert app.link.actions == []
             assert "aws ecs tag-resource is not supported by the sandbox; supported:" in app.screen.bar.output_text

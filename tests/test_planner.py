@@ -19,9 +19,11 @@ from sandbox.model import (
 )
 from sandbox.runtime.base import EXITED, HEALTH_HEALTHY, HEALTH_UNHEALTHY, ObservedContainer
 from sandbox.store import Store
+from sandbox.taskdef_file import builtin
 from tests.sandbox_fixtures import fake_sandbox, settle
 
 NOW = 1_800_000_000.0
+TDS = {f"{td.family}:{rev}": td for td, rev in builtin()}
 
 
 def make_service(desired: int, **kw) -> Service:
@@ -46,7 +48,7 @@ class TestPlanShapes:
     """The pure planner: given desired and observed state, what does it decide?"""
 
     def test_scale_up_from_zero_starts_all_with_one_event(self):
-        plan = planner.plan_service(make_service(3), _td(), [], {}, 0, NOW, ids(3))
+        plan = planner.plan_service(make_service(3), TDS, [], {}, 0, NOW, ids(3))
         assert len(plan.starts) == 3
         assert plan.events == [wording.started("web", [s.task_id for s in plan.starts])]
         assert "desired 3, running 0, pending 0 → starting 3 tasks" in plan.decisions
@@ -54,7 +56,7 @@ class TestPlanShapes:
     def test_at_desired_count_does_nothing_but_report_steady(self):
         tasks = [make_task(i) for i in range(2)]
         observed = {t.task_id: running_container(t, health=HEALTH_HEALTHY) for t in tasks}
-        plan = planner.plan_service(make_service(2), _td(), tasks, observed, 0, NOW)
+        plan = planner.plan_service(make_service(2), TDS, tasks, observed, 0, NOW)
         assert not plan.starts and not plan.stops
         assert plan.events == [wording.steady("web")]
 
@@ -62,7 +64,7 @@ class TestPlanShapes:
         service = make_service(1)
         service.add_event(wording.steady("web"), NOW - 5)
         task = make_task(1, health_status="HEALTHY")
-        plan = planner.plan_service(service, _td(), [task], {task.task_id: running_container(task, health=HEALTH_HEALTHY)}, 0, NOW)
+        plan = planner.plan_service(service, TDS, [task], {task.task_id: running_container(task, health=HEALTH_HEALTHY)}, 0, NOW)
         assert plan.is_empty
 
     def test_exited_container_is_reaped_with_exit_code_and_replaced(self):
@@ -71,22 +73,22 @@ class TestPlanShapes:
             dead.task_id: running_container(dead, state=EXITED, exit_code=137),
             alive.task_id: running_container(alive),
         }
-        plan = planner.plan_service(make_service(2), _td(), [dead, alive], observed, 0, NOW, ids(1))
+        plan = planner.plan_service(make_service(2), TDS, [dead, alive], observed, 0, NOW, ids(1))
         assert plan.reaps == [planner.Reap(dead.task_id, ESSENTIAL_CONTAINER_EXITED, planner.EXITED_REASON, 137, None)]
         assert len(plan.starts) == 1
 
     def test_vanished_container_is_reaped_only_by_a_listing_newer_than_its_launch(self):
         task = make_task(1)
         task.launch_seq = 5
-        stale = planner.plan_service(make_service(1), _td(), [task], {}, 4, NOW)
+        stale = planner.plan_service(make_service(1), TDS, [task], {}, 4, NOW)
         assert not stale.reaps and not stale.starts
-        fresh = planner.plan_service(make_service(1), _td(), [task], {}, 5, NOW, ids(1))
+        fresh = planner.plan_service(make_service(1), TDS, [task], {}, 5, NOW, ids(1))
         assert [r.task_id for r in fresh.reaps] == [task.task_id]
         assert fresh.reaps[0].container_reason == "container was removed outside servicelab"
 
     def test_unhealthy_service_task_is_stopped_and_replaced(self):
         task = make_task(1)
-        plan = planner.plan_service(make_service(1), _td(), [task],
+        plan = planner.plan_service(make_service(1), TDS, [task],
                                     {task.task_id: running_container(task, health=HEALTH_UNHEALTHY)}, 0, NOW, ids(1))
         assert plan.stops == [planner.Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, "Task failed container health checks")]
         assert len(plan.starts) == 1
@@ -106,7 +108,7 @@ class TestPlanShapes:
 
     def test_user_stop_request_is_carried_out(self):
         task = make_task(1, desired_status=STOPPED, stop_code=USER_INITIATED, stopped_reason="bye")
-        plan = planner.plan_service(make_service(1), _td(), [task], {task.task_id: running_container(task)}, 0, NOW, ids(1))
+        plan = planner.plan_service(make_service(1), TDS, [task], {task.task_id: running_container(task)}, 0, NOW, ids(1))
         assert plan.stops == [planner.Stop(task.task_id, USER_INITIATED, "bye")]
         assert len(plan.starts) == 1  # the service replaces it
 
@@ -117,7 +119,7 @@ class TestPlanShapes:
         starting = make_task(4, status=ACTIVATING, started=None)
         tasks = [oldest, middle, newest, starting]
         observed = {t.task_id: running_container(t) for t in tasks[:3]}
-        plan = planner.plan_service(make_service(2), _td(), tasks, observed, 0, NOW)
+        plan = planner.plan_service(make_service(2), TDS, tasks, observed, 0, NOW)
         assert [s.task_id for s in plan.stops] == [starting.task_id, newest.task_id]
         assert all(s.stop_code == SERVICE_SCHEDULER_INITIATED for s in plan.stops)
         assert plan.stops[0].reason == "Scaling activity initiated by (service web)"
@@ -125,16 +127,12 @@ class TestPlanShapes:
     def test_draining_service_stops_everything_then_goes_inactive(self):
         service = make_service(0, status="DRAINING")
         task = make_task(1)
-        plan = planner.plan_service(service, _td(), [task], {task.task_id: running_container(task)}, 0, NOW)
+        plan = planner.plan_service(service, TDS, [task], {task.task_id: running_container(task)}, 0, NOW)
         assert [s.task_id for s in plan.stops] == [task.task_id]
-        done = planner.plan_service(service, _td(), [], {}, 0, NOW)
+        done = planner.plan_service(service, TDS, [], {}, 0, NOW)
         assert done.service_status == "INACTIVE"
 
 
-def _td():
-    from sandbox.taskdef_file import builtin
-
-    return next(td for td, _ in builtin() if td.family == "crashy")
 
 
 def failed(n: int, stopped_at: float, ran_for: float | None = 1.0, code=ESSENTIAL_CONTAINER_EXITED) -> Task:
@@ -170,11 +168,11 @@ class TestBackoff:
 
     def test_start_waits_for_the_backoff_then_goes(self):
         history = [failed(i, NOW - 1 - i * 0.1) for i in range(1, 4)]  # 3 fast failures → 4 s
-        plan = planner.plan_service(make_service(1), _td(), history, {}, 0, NOW, ids(1))
+        plan = planner.plan_service(make_service(1), TDS, history, {}, 0, NOW, ids(1))
         assert not plan.starts
         assert plan.requeue_after == pytest.approx(2.9)
         assert wording.unable_to_start("web") in plan.events
-        later = planner.plan_service(make_service(1), _td(), history, {}, 0, NOW + 2.9, ids(1))
+        later = planner.plan_service(make_service(1), TDS, history, {}, 0, NOW + 2.9, ids(1))
         assert len(later.starts) == 1
 
 

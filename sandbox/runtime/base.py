@@ -18,6 +18,8 @@ LABEL_CLUSTER = "servicelab.cluster"
 LABEL_SERVICE = "servicelab.service"
 LABEL_TASK = "servicelab.task"
 LABEL_TASK_DEFINITION = "servicelab.task-definition"
+LABEL_INSTANCE = "servicelab.instance"
+LABEL_ZONE = "servicelab.zone"
 
 # Observed container states, normalised across runtimes.
 CREATED = "created"
@@ -67,6 +69,8 @@ class LaunchSpec:
     memory: int = 64
     container_port: int | None = None
     health_check: HealthCheck | None = None
+    instance_id: str | None = None
+    zone: str | None = None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -78,6 +82,10 @@ class LaunchSpec:
         }
         if self.service:
             labels[LABEL_SERVICE] = self.service
+        if self.instance_id:
+            labels[LABEL_INSTANCE] = self.instance_id
+        if self.zone:
+            labels[LABEL_ZONE] = self.zone
         return labels
 
 

@@ -88,6 +88,8 @@ class LessonView(Vertical):
         tries.clear_options()
         tries.add_options([Option(command, id=f"try-{n}") for n, command in enumerate(step.try_commands)])
         tries.display = bool(step.try_commands)
+        if step.try_commands:
+            tries.highlighted = 0
         self.query_one("#try-heading").display = bool(step.try_commands)
         self._show_predict()
         self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)

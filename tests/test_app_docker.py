@@ -1,0 +1,145 @@
+"""The app against a real control plane on Docker: keys and the command bar change real containers.
+
+Each test has its own SERVICELAB_HOME and sandbox name, and always ends with
+`servicelab sandbox down`, then checks no container with its label is left.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import app_support as s
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+SIZE = (160, 45)
+
+
+def _docker_ready() -> str | None:
+    try:
+        from sandbox.image import ensure_image
+
+        ensure_image()
+    except Exception as exc:  # no engine, no permission, build failure
+        return f"Docker is not usable here: {exc}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def docker_ready():
+    reason = _docker_ready()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def real_app(docker_ready, tmp_path: Path, monkeypatch):
+    """The app on a sandbox of its own; torn down whatever the test did."""
+    from tutor.app import ServicelabApp
+    from tutor.history import CommandHistory
+    from tutor.progress import Progress
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("SERVICELAB_HOME", str(home))
+    name = s.new_sandbox_name()
+    app = ServicelabApp(name, runtime="docker", lessons_root=s.FIXTURE_LESSONS,
+                        progress=Progress.load(home / "progress.json"), history=CommandHistory(None))
+    try:
+        yield app
+    finally:
+        s.sandbox_down(name, home)
+        assert s.leftover_containers(name) == [], f"containers of sandbox {name} left behind"
+
+
+def tasks(app, status: str | None = None) -> list:
+    from tutor.widgets.task_table import TaskTable
+
+    table = app.screen.query_one(TaskTable)
+    rows = [table._rows[k] for k in table._order]
+    return [r for r in rows if status is None or r.last_status == status]
+
+
+def header(app) -> str:
+    from tutor.widgets.service_header import ServiceHeader
+
+    return app.screen.query_one(ServiceHeader).render().plain
+
+
+async def open_lesson_and_wait_for_three(pilot) -> None:
+    await pilot.press("enter")
+    await s.wait_until(pilot, lambda: pilot.app.screen.name == "lesson-first-steps", what="the lesson")
+    # The lesson's setup creates `web` with 3 tasks on the real engine.
+    await s.wait_until(pilot, lambda: len(tasks(pilot.app, "RUNNING")) == 3, timeout=60,
+                       what="3 RUNNING web tasks")
+
+
+@s.async_tests
+class TestRealSandbox:
+    async def test_stopping_a_task_shows_the_recovery_in_table_and_events(self, real_app) -> None:
+        """k stops the selected task; the table shows it STOPPED and a new task RUNNING; events say so."""
+        from tutor.widgets.events_log import EventsLog
+        from tutor.widgets.status_bar import StatusBar
+
+        app = real_app
+        async with app.run_test(size=SIZE) as pilot:
+            await open_lesson_and_wait_for_three(pilot)
+            assert "runtime docker" in app.screen.query_one(StatusBar).text
+            assert "engine ok" in app.screen.query_one(StatusBar).text
+            before = {r.task_id for r in tasks(app, "RUNNING")}
+            app.screen.query_one("#task-table").focus()
+            victim = app.screen.panel.selected_task
+            assert victim is not None and victim.last_status == "RUNNING"
+            await pilot.press("k")
+            twin = f"aws ecs stop-task --task {victim.task_id}"
+            assert twin in app.screen.query_one("#last-action").render().plain
+
+            def recovered() -> bool:
+                stopped = [r for r in tasks(app) if r.task_id == victim.task_id and r.last_status == "STOPPED"]
+                running = {r.task_id for r in tasks(app, "RUNNING")}
+                return bool(stopped) and len(running) == 3 and bool(running - before)
+
+            await s.wait_until(pilot, recovered, timeout=60, what="the replacement task RUNNING")
+            stopped = next(r for r in tasks(app) if r.task_id == victim.task_id)
+            assert stopped.stopped and "UserInitiated" in stopped.note
+            await s.wait_until(pilot, lambda: "has started 1 tasks" in app.screen.query_one(EventsLog).text,
+                               timeout=10, what="the started event")
+            assert "desired 3" in header(app) and "running 3" in header(app)
+
+    async def test_scale_key_and_aws_form_in_the_command_bar(self, real_app) -> None:
+        """+ scales up; `aws ecs update-service … --desired-count 1` scales down; both on real containers."""
+        app = real_app
+        async with app.run_test(size=SIZE) as pilot:
+            await open_lesson_and_wait_for_three(pilot)
+            await pilot.press("plus")
+            await s.wait_until(pilot, lambda: len(tasks(app, "RUNNING")) == 4, timeout=60, what="4 RUNNING")
+            assert "desired 4" in header(app)
+            await pilot.press("colon")
+            app.screen.bar.input.value = "aws ecs update-service --service web --desired-count 1"
+            await pilot.press("enter")
+            await s.wait_until(pilot, lambda: len(tasks(app, "RUNNING")) == 1, timeout=60, what="1 RUNNING")
+            await s.wait_until(pilot, lambda: "desired 1, running" in app.screen.bar.output_text, timeout=10,
+                               what="the command's answer")
+            app.screen.bar.input.value = "aws ecs describe-services --services web"
+            await pilot.press("enter")
+            await s.wait_until(pilot, lambda: "service web (ACTIVE), task definition web:1" in
+                               app.screen.bar.output_text, timeout=10, what="describe-services output")
+
+    async def test_quitting_with_stop_removes_everything(self, real_app) -> None:
+        """q then s: the control plane stops and every container it started is gone."""
+        from tutor.screens.quit import QuitScreen
+
+        app = real_app
+        async with app.run_test(size=SIZE) as pilot:
+            await open_lesson_and_wait_for_three(pilot)
+            assert s.leftover_containers(app.link.sandbox)
+            await pilot.press("q")
+            await s.wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await pilot.press("s")
+            deadline = time.monotonic() + 60
+            while app.is_running and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+        assert app.link.state == "stopped"
+        assert s.leftover_containers(app.link.sandbox) == []
