@@ -167,7 +167,7 @@ async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condi
         if value:
             return value
         await pilot.pause(0.05)
-    raise AssertionError(f"{what} not seen within {timeout}s")
+    raise AssertionError(f"{what() if callable(what) else what} not seen within {timeout}s")
 
 
 def _sync(test):

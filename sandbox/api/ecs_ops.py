@@ -3,41 +3,75 @@
 Each handler takes the sandbox, the request's JSON body and the ARN builder for the caller's
 region, and returns the response body. Errors are raised as sandbox.errors exceptions, which
 the server turns into ECS's `{"__type", "message"}` 400 responses.
+
+Each operation declares what it supports as an `ecs_model.Spec`: `check` refuses any other
+member the ECS model knows, and values the sandbox does not behave by, before a handler runs.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Any, Callable
 
 from .. import errors
 from ..actions import Sandbox
-from ..model import RUNNING, STOPPED, HealthCheck, TaskDefinition
-from . import shapes
+from ..model import RUNNING, DeploymentConfiguration, TaskDefinition
+from ..taskdef_file import TaskDefinitionFileError, _Where, parse_one
+from . import ecs_model, shapes
+from .ecs_model import Only, Spec
 from .shapes import Arns
 
 Handler = Callable[[Sandbox, dict[str, Any], Arns], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
-SUPPORTED_PARAMS: dict[str, set[str]] = {}
+SUPPORTED: dict[str, dict[str, Spec]] = {}
 
 
-def operation(name: str, params: set[str]):
+def operation(name: str, spec: dict[str, Spec]):
     def register(fn: Handler) -> Handler:
         OPERATIONS[name] = fn
-        SUPPORTED_PARAMS[name] = params
+        SUPPORTED[name] = spec
         return fn
 
     return register
 
 
-def check_params(op: str, body: dict[str, Any]) -> None:
-    """An unsupported parameter is refused clearly, never silently ignored."""
-    unsupported = sorted(set(body) - SUPPORTED_PARAMS[op])
-    if unsupported:
-        raise errors.InvalidParameterException(
-            f"{op}: parameter {unsupported[0]!r} is not supported by the servicelab sandbox; "
-            f"supported: {', '.join(sorted(SUPPORTED_PARAMS[op])) or 'none'}"
-        )
+def check(op: str, body: dict[str, Any]) -> None:
+    """Refuse what ECS would refuse, and what the sandbox would otherwise have to ignore."""
+    ecs_model.check_request(op, body, SUPPORTED[op])
+
+
+# Values the sandbox behaves by; anything else is refused with the reason.
+EC2 = Only("EC2", why="tasks run on the local Docker engine, as on an EC2 container instance; "
+                      "use launchType EC2 or leave it out (Fargate needs awsvpc networking, which the sandbox lacks)")
+DEPLOYMENT_CONFIGURATION: dict[str, Spec] = {
+    "maximumPercent": True,
+    "minimumHealthyPercent": True,
+    "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+}
+REBALANCING = {"ENABLED": True, "DISABLED": False}
+
+
+def _deployment_configuration(body: dict[str, Any], current: DeploymentConfiguration) -> DeploymentConfiguration | None:
+    """The request's deploymentConfiguration over the current one: members left out stay as they are."""
+    given = body.get("deploymentConfiguration")
+    if given is None:
+        return None
+    breaker = given.get("deploymentCircuitBreaker", {})
+    return DeploymentConfiguration(
+        minimum_healthy_percent=given.get("minimumHealthyPercent", current.minimum_healthy_percent),
+        maximum_percent=given.get("maximumPercent", current.maximum_percent),
+        circuit_breaker_enable=breaker.get("enable", current.circuit_breaker_enable),
+        circuit_breaker_rollback=breaker.get("rollback", current.circuit_breaker_rollback),
+    )
+
+
+def _rebalancing(body: dict[str, Any]) -> bool | None:
+    value = body.get("availabilityZoneRebalancing")
+    return None if value is None else REBALANCING[value]
 
 
 def _name(ref: str) -> str:
@@ -53,9 +87,10 @@ def _cluster(body: dict[str, Any]) -> str:
     return _name(body.get("cluster") or "default")
 
 
-def _page(items: list[str], body: dict[str, Any], default_max: int) -> dict[str, Any]:
+def _listed(key: str, items: list[str], body: dict[str, Any], default_max: int) -> dict[str, Any]:
+    """One page of `items`; the nextToken is an opaque offset, which is all the clients need."""
     max_results = body.get("maxResults", default_max)
-    if not isinstance(max_results, int) or not 1 <= max_results <= 100:
+    if not 1 <= max_results <= 100:
         raise errors.InvalidParameterException("maxResults must be from 1 to 100")
     start = 0
     if body.get("nextToken"):
@@ -63,19 +98,41 @@ def _page(items: list[str], body: dict[str, Any], default_max: int) -> dict[str,
             start = int(base64.urlsafe_b64decode(body["nextToken"].encode()).decode())
         except (ValueError, UnicodeDecodeError):
             raise errors.InvalidParameterException("nextToken is not one this sandbox issued") from None
-    page = items[start : start + max_results]
-    result: dict[str, Any] = {"items": page}
+    out: dict[str, Any] = {key: items[start : start + max_results]}
     if start + max_results < len(items):
-        result["nextToken"] = base64.urlsafe_b64encode(str(start + max_results).encode()).decode()
-    return result
-
-
-def _listed(key: str, items: list[str], body: dict[str, Any], default_max: int) -> dict[str, Any]:
-    page = _page(items, body, default_max)
-    out: dict[str, Any] = {key: page["items"]}
-    if "nextToken" in page:
-        out["nextToken"] = page["nextToken"]
+        out["nextToken"] = base64.urlsafe_b64encode(str(start + max_results).encode()).decode()
     return out
+
+
+def _at_most(body: dict[str, Any], key: str, limit: int) -> list[str]:
+    refs = body.get(key) or []
+    if len(refs) > limit:
+        raise errors.InvalidParameterException(f"{key} can name at most {limit}, got {len(refs)}")
+    return refs
+
+
+class _Tokens:
+    """clientToken → what the first request made, per sandbox, so a retried request makes nothing twice."""
+
+    KEPT = 1000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_sandbox: weakref.WeakKeyDictionary[Sandbox, OrderedDict] = weakref.WeakKeyDictionary()
+
+    def get(self, sb: Sandbox, key: tuple) -> Any:
+        with self.lock:
+            return self.by_sandbox.get(sb, {}).get(key)
+
+    def put(self, sb: Sandbox, key: tuple, value: Any) -> None:
+        with self.lock:
+            seen = self.by_sandbox.setdefault(sb, OrderedDict())
+            seen[key] = value
+            while len(seen) > self.KEPT:
+                seen.popitem(last=False)
+
+
+TOKENS = _Tokens()
 
 
 def task_shape(sb: Sandbox, task, arns: Arns) -> dict[str, Any]:
@@ -83,25 +140,30 @@ def task_shape(sb: Sandbox, task, arns: Arns) -> dict[str, Any]:
 
 
 # -- clusters ---------------------------------------------------------------------------------
-@operation("CreateCluster", {"clusterName", "tags", "settings"})
+@operation("CreateCluster", {
+    "clusterName": True,
+    "settings": Only([{"name": "containerInsights", "value": "disabled"}],
+                     why="the sandbox has no CloudWatch; containerInsights stays disabled"),
+})
 def create_cluster(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     c = sb.create_cluster(body.get("clusterName") or "default")
     return {"cluster": shapes.cluster(c, list(sb.store.services.values()), list(sb.store.tasks.values()), arns)}
 
 
-@operation("ListClusters", {"maxResults", "nextToken"})
+@operation("ListClusters", {"maxResults": True, "nextToken": True})
 def list_clusters(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     with sb.store.lock:
         names = sorted(n for n, c in sb.store.clusters.items() if c.status == "ACTIVE")
     return _listed("clusterArns", [arns.cluster(n) for n in names], body, 100)
 
 
-@operation("DescribeClusters", {"clusters", "include"})
+@operation("DescribeClusters", {"clusters": True, "include": True})
 def describe_clusters(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     found, failures = [], []
+    refs = _at_most(body, "clusters", 100) or ["default"]
     with sb.store.lock:
         services, tasks = list(sb.store.services.values()), list(sb.store.tasks.values())
-        for ref in body.get("clusters") or ["default"]:
+        for ref in refs:
             c = sb.store.clusters.get(_name(ref))
             if c is None:
                 failures.append({"arn": arns.cluster(_name(ref)), "reason": "MISSING"})
@@ -110,57 +172,104 @@ def describe_clusters(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str
     return {"clusters": found, "failures": failures}
 
 
-@operation("DeleteCluster", {"cluster"})
+@operation("DeleteCluster", {"cluster": True})
 def delete_cluster(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     c = sb.delete_cluster(_cluster(body))
     return {"cluster": shapes.cluster(c, [], [], arns)}
 
 
 # -- task definitions -------------------------------------------------------------------------
+ONE_CONTAINER = "a sandbox task has exactly one container, and it is essential"
+CONTAINER: dict[str, Spec] = {
+    "name": True, "image": True, "cpu": True, "memory": True, "memoryReservation": True,
+    "essential": Only(True, why=ONE_CONTAINER),
+    "command": True,
+    "environment": {"name": True, "value": True},
+    "portMappings": {
+        "containerPort": True,
+        "hostPort": Only(0, why="the port is published on a free port of 127.0.0.1, as hostPort 0 does in "
+                                "bridge mode; the task's networkBindings say which"),
+        "protocol": Only("tcp", why="only TCP ports are published"),
+    },
+    "healthCheck": {"command": True, "interval": True, "timeout": True, "retries": True, "startPeriod": True},
+    # describe-task-definition echoes these as empty lists; taking them back keeps round trips working.
+    "mountPoints": Only([], why="the sandbox has no volumes"),
+    "volumesFrom": Only([], why="the sandbox has no volumes"),
+}
+
+
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+
+
+def _size(value: str, unit: str, field: str) -> int:
+    """ECS's task-level sizes are strings: '512', or '1 vCPU' / '1 GB' (1024 units each)."""
+    match = SIZE.match(value)
+    if not match or match.group(2).lower() not in ("", unit.lower()):
+        raise errors.InvalidParameterException(f"{field} {value!r} is not a size: use e.g. '512' or '1 {unit}'")
+    return int(float(match.group(1)) * (1024 if match.group(2) else 1))
+
+
 def taskdef_from_request(body: dict[str, Any]) -> TaskDefinition:
-    containers = body.get("containerDefinitions") or []
+    """The request as the sandbox's task definition, checked by the same rules as YAML files."""
+    containers = body["containerDefinitions"]
     if len(containers) != 1:
-        raise errors.InvalidParameterException(
-            "containerDefinitions: the sandbox runs exactly one (essential) container per task; got "
-            f"{len(containers)}"
-        )
+        raise errors.InvalidParameterException(f"containerDefinitions: {ONE_CONTAINER}; got {len(containers)}")
     c = containers[0]
-    if not c.get("image"):
-        raise errors.ClientException("Container.image should not be null or empty.")
-    memory = c.get("memory") or c.get("memoryReservation") or body.get("memory")
+    for field in ("name", "image"):
+        if not c.get(field):
+            raise errors.ClientException(f"Container.{field} should not be null or empty.")
+    if c["name"] != body["family"]:
+        raise errors.InvalidParameterException(
+            f"containerDefinitions[0].name {c['name']!r}: the sandbox names a task's one container after its "
+            f"family; use {body['family']!r}"
+        )
+    memory = c.get("memory") or c.get("memoryReservation")
+    if not memory and body.get("memory"):
+        memory = _size(body["memory"], "GB", "memory")
     if not memory:
         raise errors.ClientException(
-            f"Invalid setting for container '{c.get('name', '')}'. At least one of 'memory' or 'memoryReservation' must be specified."
+            f"Invalid setting for container '{c['name']}'. At least one of 'memory' or 'memoryReservation' must be specified."
         )
-    ports = c.get("portMappings") or []
-    hc = c.get("healthCheck")
-    return TaskDefinition(
-        family=body["family"],
-        revision=0,
-        image=c["image"],
-        command=tuple(c.get("command") or ()),
-        environment=tuple((e["name"], e["value"]) for e in c.get("environment") or ()),
-        cpu=int(c.get("cpu") or body.get("cpu") or 128),
-        memory=int(memory),
-        container_port=ports[0]["containerPort"] if ports else None,
-        health_check=HealthCheck.from_dict(hc) if hc else None,
-    )
+    data: dict[str, Any] = {
+        "family": body["family"],
+        "image": c["image"],
+        "command": c.get("command", []),
+        "environment": {e.get("name", ""): e.get("value", "") for e in c.get("environment", [])},
+        "memory": memory,
+    }
+    # cpu 0 (what ECS echoes when none was given) means no reservation: the sandbox's default.
+    cpu = c.get("cpu") or (_size(body["cpu"], "vCPU", "cpu") if body.get("cpu") else None)
+    if cpu:
+        data["cpu"] = cpu
+    ports = c.get("portMappings", [])
+    if len(ports) > 1:
+        raise errors.InvalidParameterException("portMappings: the sandbox publishes one port per container")
+    if ports:
+        data["containerPort"] = ports[0].get("containerPort")
+    if "healthCheck" in c:
+        data["healthCheck"] = c["healthCheck"]
+    try:
+        td, _ = parse_one(data, _Where("RegisterTaskDefinition containerDefinitions[0]", None))
+    except TaskDefinitionFileError as exc:
+        raise errors.InvalidParameterException(str(exc)) from None
+    return td
 
 
 @operation("RegisterTaskDefinition", {
-    "family", "containerDefinitions", "networkMode", "cpu", "memory", "requiresCompatibilities",
-    "tags", "taskRoleArn", "executionRoleArn", "volumes",
+    "family": True,
+    "containerDefinitions": CONTAINER,
+    "networkMode": Only("bridge", why="tasks use Docker's bridge network, with ports published on 127.0.0.1"),
+    "cpu": True,
+    "memory": True,
+    "requiresCompatibilities": Only(["EC2"], why=EC2.why),
+    "volumes": Only([], why="the sandbox has no volumes"),
 })
 def register_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
-    if body.get("networkMode", "bridge") != "bridge":
-        raise errors.InvalidParameterException(
-            f"networkMode {body['networkMode']!r} is not supported by the sandbox yet; use bridge"
-        )
     td = sb.register_task_definition(taskdef_from_request(body))
-    return {"taskDefinition": shapes.task_definition(td, arns), "tags": body.get("tags", [])}
+    return {"taskDefinition": shapes.task_definition(td, arns)}
 
 
-@operation("DescribeTaskDefinition", {"taskDefinition", "include"})
+@operation("DescribeTaskDefinition", {"taskDefinition": True, "include": True})
 def describe_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     td = sb.store.task_definition(_td_ref(body["taskDefinition"]))
     if td is None:
@@ -168,7 +277,7 @@ def describe_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> d
     return {"taskDefinition": shapes.task_definition(td, arns), "tags": []}
 
 
-@operation("ListTaskDefinitions", {"familyPrefix", "status", "sort", "maxResults", "nextToken"})
+@operation("ListTaskDefinitions", {"familyPrefix": True, "status": True, "sort": True, "maxResults": True, "nextToken": True})
 def list_task_definitions(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     status = body.get("status", "ACTIVE")
     prefix = body.get("familyPrefix", "")
@@ -183,7 +292,7 @@ def list_task_definitions(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict
     return _listed("taskDefinitionArns", [arns.task_definition(r) for r in refs], body, 100)
 
 
-@operation("DeregisterTaskDefinition", {"taskDefinition"})
+@operation("DeregisterTaskDefinition", {"taskDefinition": True})
 def deregister_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     td = sb.deregister_task_definition(_td_ref(body["taskDefinition"]))
     return {"taskDefinition": shapes.task_definition(td, arns)}
@@ -195,37 +304,67 @@ def service_shape(sb: Sandbox, service, arns: Arns) -> dict[str, Any]:
 
 
 @operation("CreateService", {
-    "cluster", "serviceName", "taskDefinition", "desiredCount", "launchType", "schedulingStrategy",
-    "deploymentConfiguration", "tags", "clientToken", "propagateTags", "enableECSManagedTags",
+    "cluster": True, "serviceName": True, "taskDefinition": True, "desiredCount": True,
+    "clientToken": True,
+    "launchType": EC2,
+    "schedulingStrategy": True,
+    "deploymentController": {"type": Only("ECS", why="the sandbox does ECS rolling deployments only")},
+    "deploymentConfiguration": DEPLOYMENT_CONFIGURATION,
+    "placementStrategy": {"type": True, "field": True},
+    "placementConstraints": {"type": True, "expression": True},
+    "availabilityZoneRebalancing": True,
+    "propagateTags": Only("NONE", why="the sandbox keeps no tags"),
+    "enableECSManagedTags": Only(False, why="the sandbox keeps no tags"),
+    "enableExecuteCommand": Only(False, why="use `servicelab task exec ID -- sh` for a shell in a task"),
 })
 def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
-    if body.get("schedulingStrategy", "REPLICA") != "REPLICA":
-        raise errors.InvalidParameterException("schedulingStrategy DAEMON is not supported by the sandbox yet")
+    cluster = _cluster(body)
     if "taskDefinition" not in body:
-        raise errors.InvalidParameterException("taskDefinition is required by the sandbox")
-    s = sb.create_service(
-        _cluster(body), body["serviceName"], _td_ref(body["taskDefinition"]), body.get("desiredCount", 1)
-    )
+        raise errors.InvalidParameterException("taskDefinition is required: the sandbox's services run a task definition")
+    token = ("CreateService", cluster, body["clientToken"]) if body.get("clientToken") else None
+    earlier = token and TOKENS.get(sb, token)
+    s = sb.store.service(cluster, earlier) if earlier else None
+    if s is None:
+        s = sb.create_service(
+            cluster, body["serviceName"], _td_ref(body["taskDefinition"]), body.get("desiredCount", 1),
+            deployment=_deployment_configuration(body, DeploymentConfiguration()),
+            placement_strategy=body.get("placementStrategy"),
+            placement_constraints=body.get("placementConstraints"),
+            az_rebalancing=bool(_rebalancing(body)),
+            scheduling_strategy=body.get("schedulingStrategy", "REPLICA"),
+        )
+        if token:
+            TOKENS.put(sb, token, s.name)
     with sb.store.lock:
         return {"service": service_shape(sb, s, arns)}
 
 
 @operation("UpdateService", {
-    "cluster", "service", "desiredCount", "taskDefinition", "forceNewDeployment", "deploymentConfiguration",
+    "cluster": True, "service": True, "desiredCount": True, "taskDefinition": True,
+    "forceNewDeployment": True,
+    "deploymentConfiguration": DEPLOYMENT_CONFIGURATION,
+    "availabilityZoneRebalancing": True,
 })
 def update_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
-    td = _td_ref(body["taskDefinition"]) if body.get("taskDefinition") else None
-    s = sb.update_service(_cluster(body), _name(body["service"]), body.get("desiredCount"), td)
+    cluster, name = _cluster(body), _name(body["service"])
+    current = sb.service(cluster, name).deployment_configuration
+    s = sb.update_service(
+        cluster, name, body.get("desiredCount"),
+        _td_ref(body["taskDefinition"]) if body.get("taskDefinition") else None,
+        force_new_deployment=bool(body.get("forceNewDeployment")),
+        deployment=_deployment_configuration(body, current),
+        az_rebalancing=_rebalancing(body),
+    )
     with sb.store.lock:
         return {"service": service_shape(sb, s, arns)}
 
 
-@operation("DescribeServices", {"cluster", "services", "include"})
+@operation("DescribeServices", {"cluster": True, "services": True, "include": True})
 def describe_services(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
     sb.cluster(cluster)
-    refs = body.get("services") or []
-    if not refs or len(refs) > 10:
+    refs = _at_most(body, "services", 10)
+    if not refs:
         raise errors.InvalidParameterException("services must name 1 to 10 services")
     found, failures = [], []
     with sb.store.lock:
@@ -238,16 +377,23 @@ def describe_services(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str
     return {"services": found, "failures": failures}
 
 
-@operation("ListServices", {"cluster", "maxResults", "nextToken", "launchType", "schedulingStrategy"})
+@operation("ListServices", {"cluster": True, "maxResults": True, "nextToken": True, "launchType": True, "schedulingStrategy": True})
 def list_services(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
     sb.cluster(cluster)
+    # Every sandbox service runs on the EC2 launch type, so that filter keeps all or nothing.
+    ec2 = body.get("launchType", "EC2") == "EC2"
+    strategy = body.get("schedulingStrategy")
     with sb.store.lock:
-        names = sorted(s.name for s in sb.store.services.values() if s.cluster == cluster and s.status == "ACTIVE")
+        names = sorted(
+            s.name for s in sb.store.services.values()
+            if ec2 and s.cluster == cluster and s.status == "ACTIVE"
+            and (strategy is None or s.scheduling_strategy == strategy)
+        )
     return _listed("serviceArns", [arns.service(cluster, n) for n in names], body, 10)
 
 
-@operation("DeleteService", {"cluster", "service", "force"})
+@operation("DeleteService", {"cluster": True, "service": True, "force": True})
 def delete_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     s = sb.delete_service(_cluster(body), _name(body["service"]), bool(body.get("force")))
     with sb.store.lock:
@@ -255,14 +401,29 @@ def delete_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
 
 
 # -- tasks ------------------------------------------------------------------------------------
-@operation("RunTask", {"cluster", "taskDefinition", "count", "startedBy", "launchType", "tags", "clientToken"})
+@operation("RunTask", {
+    "cluster": True, "taskDefinition": True, "count": True,
+    "clientToken": True,  # botocore fills it in on every call
+    "launchType": EC2,
+    "enableECSManagedTags": Only(False, why="the sandbox keeps no tags"),
+    "enableExecuteCommand": Only(False, why="use `servicelab task exec ID -- sh` for a shell in a task"),
+})
 def run_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
-    tasks = sb.run_task(_cluster(body), _td_ref(body["taskDefinition"]), body.get("count", 1), body.get("startedBy"))
+    cluster = _cluster(body)
+    token = ("RunTask", cluster, body["clientToken"]) if body.get("clientToken") else None
+    earlier = token and TOKENS.get(sb, token)
+    if earlier:
+        with sb.store.lock:
+            tasks = [sb.store.tasks[i] for i in earlier if i in sb.store.tasks]
+    else:
+        tasks = sb.run_task(cluster, _td_ref(body["taskDefinition"]), body.get("count", 1))
+        if token:
+            TOKENS.put(sb, token, [t.task_id for t in tasks])
     with sb.store.lock:
         return {"tasks": [task_shape(sb, t, arns) for t in tasks], "failures": []}
 
 
-@operation("StopTask", {"cluster", "task", "reason"})
+@operation("StopTask", {"cluster": True, "task": True, "reason": True})
 def stop_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     t = sb.stop_task(_cluster(body), body["task"], body.get("reason"))
     with sb.store.lock:
@@ -270,37 +431,39 @@ def stop_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
 
 
 @operation("ListTasks", {
-    "cluster", "serviceName", "family", "desiredStatus", "startedBy", "maxResults", "nextToken", "launchType",
+    "cluster": True, "serviceName": True, "family": True, "desiredStatus": True, "startedBy": True,
+    "maxResults": True, "nextToken": True, "launchType": True,
 })
 def list_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
     sb.cluster(cluster)
     desired = body.get("desiredStatus", RUNNING)
-    if desired not in (RUNNING, STOPPED, "PENDING"):
-        raise errors.InvalidParameterException("desiredStatus must be RUNNING, PENDING or STOPPED")
     service = _name(body["serviceName"]) if body.get("serviceName") else None
     if service is not None:
         sb.service(cluster, service)
+    family = body.get("family")
     with sb.store.lock:
         tasks = sorted(
             (t for t in sb.store.tasks.values()
              if t.cluster == cluster and t.desired_status == desired
              and (service is None or t.service == service)
-             and (not body.get("family") or t.task_definition.split(":")[0] == body["family"])),
+             and (not family or t.task_definition.split(":")[0] == family)
+             and body.get("launchType", "EC2") == "EC2"),
             key=lambda t: t.created_at,
         )
+        if body.get("startedBy"):
+            # Filter on what DescribeTasks shows, so the two can never disagree.
+            tasks = [t for t in tasks if task_shape(sb, t, arns).get("startedBy") == body["startedBy"]]
     return _listed("taskArns", [arns.task(cluster, t.task_id) for t in tasks], body, 100)
 
 
-@operation("DescribeTasks", {"cluster", "tasks", "include"})
+@operation("DescribeTasks", {"cluster": True, "tasks": True, "include": True})
 def describe_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
     sb.cluster(cluster)
-    refs = body.get("tasks") or []
+    refs = _at_most(body, "tasks", 100)
     if not refs:
         raise errors.InvalidParameterException("Tasks cannot be empty.")
-    if len(refs) > 100:
-        raise errors.InvalidParameterException("tasks can name at most 100 tasks")
     found, failures = [], []
     with sb.store.lock:
         for ref in refs:

@@ -137,6 +137,59 @@ def op_tasks(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, A
         return {"tasks": [shapes.task(t, arns, sb.store.task_definition(t.task_definition)) for t in tasks]}
 
 
+def instance_shape(sb: Sandbox, instance) -> dict[str, Any]:
+    tasks = [t for t in sb.store.tasks.values() if t.instance_id == instance.id and t.is_live]
+    taskdefs = sb.store.task_definitions_by_ref()
+    used_cpu = sum(taskdefs[t.task_definition].cpu for t in tasks if t.task_definition in taskdefs)
+    used_memory = sum(taskdefs[t.task_definition].memory for t in tasks if t.task_definition in taskdefs)
+    return {
+        "containerInstanceId": instance.id,
+        "containerInstanceArn": Arns().container_instance(instance.cluster, instance.id),
+        "availabilityZone": instance.zone,
+        "status": instance.status,
+        "zoneFailed": instance.zone_failed,
+        "cpu": instance.cpu,
+        "memory": instance.memory,
+        "remainingCpu": instance.cpu - used_cpu,
+        "remainingMemory": instance.memory - used_memory,
+        "runningTasksCount": sum(1 for t in tasks if t.last_status == "RUNNING"),
+        "tasks": sorted(t.task_id for t in tasks),
+    }
+
+
+@operation("Instances")
+def op_instances(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    cluster = body.get("cluster", "default")
+    sb.cluster(cluster)
+    with sb.store.lock:
+        return {"instances": [instance_shape(sb, i) for i in sb.store.instances_of(cluster)]}
+
+
+@operation("SetInstanceStatus")
+def op_set_instance_status(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    status = body["status"]
+    if status not in ("ACTIVE", "DRAINING"):
+        raise errors.InvalidParameterException(f"status {status!r}; allowed: ACTIVE, DRAINING")
+    instance = sb.set_instance_status(body.get("cluster", "default"), body["instance"], status)
+    with sb.store.lock:
+        return {"instance": instance_shape(sb, instance)}
+
+
+@operation("AddInstance")
+def op_add_instance(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    instance = sb.add_instance(body.get("cluster", "default"), body["zone"],
+                               int(body.get("cpu", 2048)), int(body.get("memory", 4096)))
+    with sb.store.lock:
+        return {"instance": instance_shape(sb, instance)}
+
+
+@operation("SetZoneFailed")
+def op_set_zone_failed(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    instances = sb.set_zone_failed(body.get("cluster", "default"), body["zone"], bool(body["failed"]))
+    with sb.store.lock:
+        return {"instances": [instance_shape(sb, i) for i in instances]}
+
+
 @operation("StartChaos")
 def op_start_chaos(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
     s = sb.start_chaos(body.get("cluster", "default"), body["service"], float(body["every"]), float(body["for"]))

@@ -2,7 +2,12 @@
 
 `AmazonEC2ContainerServiceV20141113.<Operation>` reaches the ECS operations;
 `ServiceLab.<Operation>` reaches ours. Handlers run on worker threads, since some of them
-wait (Watch) or call the runtime (stats, kill).
+wait (Watch) or call the runtime (stats, kill), and ECS requests are checked against
+botocore's ECS model, which is loaded off the event loop.
+
+With SERVICELAB_CHECK_RESPONSES=1 (the tests set it) every ECS response is also checked
+against the model's output shape: a misspelled member becomes a ServerException instead of
+being dropped silently by the client.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import threading
 import uuid
@@ -20,7 +26,7 @@ from aiohttp import web
 from .. import errors
 from ..actions import Sandbox
 from ..runtime.base import RuntimeError_
-from . import ecs_ops, lab_ops
+from . import ecs_model, ecs_ops, lab_ops
 from .lab_ops import ServerInfo
 from .protocol import ECS_PREFIX, JSON_TYPE, LAB_PREFIX
 from .shapes import DEFAULT_REGION, Arns
@@ -50,15 +56,27 @@ def _error(exc: errors.SandboxError) -> web.Response:
     return _reply({"__type": exc.code, "message": exc.message}, status, exc.code)
 
 
+class UnknownOperation(errors.SandboxError):
+    """What AWS's JSON services answer for an X-Amz-Target they do not have."""
+
+    code = "UnknownOperationException"
+
+
 class ApiServer:
     """Routes requests to the ECS and servicelab operations of one sandbox."""
 
     def __init__(self, sandbox: Sandbox, info: ServerInfo) -> None:
         self.sandbox = sandbox
         self.info = info
+        self.check_responses = os.environ.get("SERVICELAB_CHECK_RESPONSES") == "1"
         self.app = web.Application(client_max_size=1 << 20)
         self.app.router.add_post("/", self.handle)
         self.app.router.add_get("/", self.hello)
+        self.app.on_startup.append(self._warm_up)
+
+    async def _warm_up(self, app: web.Application) -> None:
+        # Load the ECS model in the background, so the first request does not wait for it.
+        self._warming = asyncio.ensure_future(asyncio.to_thread(ecs_model.service_model))
 
     async def hello(self, request: web.Request) -> web.Response:
         return web.Response(text=f"servicelab control plane for sandbox {self.info.sandbox}\n")
@@ -77,21 +95,16 @@ class ApiServer:
                 return await self.stream_logs(request, body)
             if target.startswith(ECS_PREFIX):
                 op = target[len(ECS_PREFIX):]
-                handler = ecs_ops.OPERATIONS.get(op)
-                if handler is None:
-                    return self._unknown(op, sorted(ecs_ops.OPERATIONS))
-                ecs_ops.check_params(op, body)
-                arns = Arns(region_of(request))
-                result = await asyncio.to_thread(handler, self.sandbox, body, arns)
+                result = await asyncio.to_thread(self.ecs, op, body, Arns(region_of(request)))
             elif target.startswith(LAB_PREFIX):
                 op = target[len(LAB_PREFIX):]
                 handler = lab_ops.OPERATIONS.get(op)
                 if handler is None:
-                    return self._unknown(op, sorted(lab_ops.OPERATIONS) + ["TaskLogs"])
+                    supported = ", ".join(sorted(lab_ops.OPERATIONS) + ["TaskLogs"])
+                    raise UnknownOperation(f"operation {op!r} is not one of servicelab's; supported: {supported}")
                 result = await asyncio.to_thread(handler, self.sandbox, body, self.info)
             else:
-                return _reply({"__type": "UnknownOperationException",
-                               "message": f"X-Amz-Target {target!r} is not one this server answers"}, 400)
+                raise UnknownOperation(f"X-Amz-Target {target!r} is not one this server answers")
         except errors.SandboxError as exc:
             return _error(exc)
         except KeyError as exc:
@@ -103,11 +116,22 @@ class ApiServer:
             return _error(errors.ServerException(f"internal error: {exc}"))
         return _reply(result)
 
-    def _unknown(self, op: str, supported: list[str]) -> web.Response:
-        return _reply({
-            "__type": "UnknownOperationException",
-            "message": f"operation {op!r} is not supported by the servicelab sandbox; supported: {', '.join(supported)}",
-        }, 400)
+    def ecs(self, op: str, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+        handler = ecs_ops.OPERATIONS.get(op)
+        if handler is None:
+            supported = ", ".join(sorted(ecs_ops.OPERATIONS))
+            if ecs_model.is_ecs_operation(op):
+                raise errors.UnsupportedFeatureException(
+                    f"{op} is part of ECS's API but not supported by the servicelab sandbox; supported: {supported}"
+                )
+            raise UnknownOperation(f"operation {op!r} is not one of ECS's; the sandbox supports: {supported}")
+        ecs_ops.check(op, body)
+        result = handler(self.sandbox, body, arns)
+        if self.check_responses:
+            problems = ecs_model.response_problems(op, result)
+            if problems:
+                raise errors.ServerException(f"{op} response does not fit ECS's output shape: {'; '.join(problems)}")
+        return result
 
     async def stream_logs(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         """Plain text, one line per chunk; with follow, until the task's container ends."""

@@ -7,7 +7,7 @@ Field names are ECS's. A few extras the tutor needs sit beside them: `taskId`,
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +46,11 @@ class Arns:
     def task_definition(self, ref: str) -> str:
         return self._arn(f"task-definition/{ref}")
 
+    def container_instance(self, cluster: str, instance_id: str) -> str:
+        return self._arn(f"container-instance/{cluster}/{instance_id}")
+
     def container(self, cluster: str, task_id: str) -> str:
         return self._arn(f"container/{cluster}/{task_id}/{task_id[:8]}-0000-4000-8000-{task_id[-12:]}")
-
-
-def deployment_id(service: Service) -> str:
-    """A stable `ecs-svc/` + 19 digits id derived from the service's creation."""
-    seed = f"{service.cluster}/{service.name}/{service.created_at}".encode()
-    digits = int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % 10**19
-    return f"ecs-svc/{digits:019d}"
 
 
 def task_definition(td: TaskDefinition, arns: Arns) -> dict[str, Any]:
@@ -110,26 +106,36 @@ def cluster(c: Cluster, services: list[Service], tasks: list[Task], arns: Arns) 
     }
 
 
+def deployments(s: Service, tasks: list[Task], arns: Arns) -> list[dict[str, Any]]:
+    """The service's deployments with their own counts; the PRIMARY first."""
+    if s.status == "INACTIVE":
+        return []
+    primary_id = s.deployments[0].id if s.deployments else None
+    out = []
+    for d in s.deployments:
+        mine = [t for t in tasks if (t.deployment_id or primary_id) == d.id]
+        desired = s.desired_count if d.id == primary_id else sum(1 for t in mine if t.is_live)
+        out.append({
+            "id": d.id,
+            "status": d.status,
+            "taskDefinition": arns.task_definition(d.task_definition),
+            "desiredCount": desired,
+            "pendingCount": sum(1 for t in mine if t.last_status in NOT_YET_RUNNING),
+            "runningCount": sum(1 for t in mine if t.last_status == RUNNING),
+            "failedTasks": d.failed_tasks,
+            "createdAt": d.created_at,
+            "updatedAt": d.updated_at,
+            "launchType": "EC2",
+            "rolloutState": d.rollout_state,
+            "rolloutStateReason": d.rollout_state_reason or f"ECS deployment {d.id} in progress.",
+        })
+    return out
+
+
 def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
     running = sum(1 for t in tasks if t.last_status == RUNNING)
     pending = sum(1 for t in tasks if t.last_status in NOT_YET_RUNNING)
-    failed = sum(1 for t in tasks if t.last_status == STOPPED and t.stop_code == "TaskFailedToStart")
-    steady = bool(s.events) and s.events[0].message.endswith("has reached a steady state.")
-    td_arn = arns.task_definition(s.task_definition)
-    deployment = {
-        "id": deployment_id(s),
-        "status": "PRIMARY",
-        "taskDefinition": td_arn,
-        "desiredCount": s.desired_count,
-        "pendingCount": pending,
-        "runningCount": running,
-        "failedTasks": failed,
-        "createdAt": s.created_at,
-        "updatedAt": s.created_at,
-        "launchType": "EC2",
-        "rolloutState": "COMPLETED" if steady else "IN_PROGRESS",
-        "rolloutStateReason": f"ECS deployment {deployment_id(s)} {'completed' if steady else 'in progress'}.",
-    }
+    config = s.deployment_configuration
     return {
         "serviceArn": arns.service(s.cluster, s.name),
         "serviceName": s.name,
@@ -139,29 +145,39 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
         "runningCount": running,
         "pendingCount": pending,
         "launchType": "EC2",
-        "taskDefinition": td_arn,
+        "taskDefinition": arns.task_definition(s.task_definition),
         "deploymentConfiguration": {
-            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
-            "maximumPercent": 200,
-            "minimumHealthyPercent": 100,
+            "deploymentCircuitBreaker": {
+                "enable": config.circuit_breaker_enable, "rollback": config.circuit_breaker_rollback,
+            },
+            "maximumPercent": config.maximum_percent,
+            "minimumHealthyPercent": config.minimum_healthy_percent,
         },
-        "deployments": [deployment] if s.status != "INACTIVE" else [],
+        "deployments": deployments(s, tasks, arns),
         "events": [e.to_dict() for e in s.events],
         "createdAt": s.created_at,
-        "placementConstraints": [],
-        "placementStrategy": [],
-        "schedulingStrategy": "REPLICA",
+        "placementConstraints": list(s.placement_constraints),
+        "placementStrategy": list(s.placement_strategy),
+        "schedulingStrategy": s.scheduling_strategy,
         "deploymentController": {"type": "ECS"},
         "enableECSManagedTags": False,
         "propagateTags": "NONE",
         "enableExecuteCommand": False,
         "healthCheckGracePeriodSeconds": 0,
+        "availabilityZoneRebalancing": "ENABLED" if s.az_rebalancing else "DISABLED",
     }
 
 
 def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
     """What the tutor shows beside the ECS fields."""
+    breaker = None
+    if s.deployment_configuration.circuit_breaker_enable and s.deployments:
+        from ..planner import circuit_breaker_threshold
+
+        breaker = {"failed": s.deployments[0].failed_tasks, "threshold": circuit_breaker_threshold(s.desired_count)}
     return {
+        "circuitBreaker": breaker,
+        "zones": dict(sorted(Counter(t.zone for t in tasks if t.is_live and t.zone).items())),
         "cluster": s.cluster,
         "taskDefinitionRef": s.task_definition,
         "steady": bool(s.events) and s.events[0].message.endswith("has reached a steady state."),
@@ -214,10 +230,15 @@ def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) ->
         "tags": [],
         "enableExecuteCommand": False,
     }
+    if t.zone:
+        shape["availabilityZone"] = t.zone
+    if t.instance_id:
+        shape["containerInstanceArn"] = arns.container_instance(t.cluster, t.instance_id)
     if extras:
-        shape.update(taskId=t.task_id, taskDefinition=t.task_definition, containerId=t.container_id)
-    if t.service:
-        shape["startedBy"] = f"ecs-svc/{t.service}"
+        shape.update(taskId=t.task_id, taskDefinition=t.task_definition, containerId=t.container_id,
+                     containerInstanceId=t.instance_id)
+    if t.deployment_id:
+        shape["startedBy"] = t.deployment_id
     for field, value in (
         ("startedAt", t.started_at),
         ("stoppingAt", t.stopping_at),

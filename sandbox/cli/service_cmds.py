@@ -31,15 +31,70 @@ def service_group() -> None:
     """Create, scale, inspect and delete services."""
 
 
+def _strategy(values: tuple[str, ...]) -> list[dict[str, str]] | None:
+    out = []
+    for value in values:
+        kind, _, field = value.partition(":")
+        out.append({"type": kind, "field": field} if field else {"type": kind})
+    return out or None
+
+
+def _constraints(values: tuple[str, ...]) -> list[dict[str, str]] | None:
+    out = []
+    for value in values:
+        kind, _, expression = value.partition(":")
+        out.append({"type": kind, "expression": expression} if expression else {"type": kind})
+    return out or None
+
+
+def _deployment(min_healthy, max_percent, breaker, rollback) -> dict | None:
+    config: dict = {}
+    if min_healthy is not None:
+        config["minimumHealthyPercent"] = min_healthy
+    if max_percent is not None:
+        config["maximumPercent"] = max_percent
+    if breaker is not None or rollback is not None:
+        config["deploymentCircuitBreaker"] = {"enable": bool(breaker or rollback), "rollback": bool(rollback)}
+    return config or None
+
+
+deployment_options = [
+    click.option("--min-healthy", type=int, metavar="P", help="minimumHealthyPercent (default 100)."),
+    click.option("--max-percent", type=int, metavar="P", help="maximumPercent (default 200)."),
+    click.option("--circuit-breaker/--no-circuit-breaker", default=None,
+                 help="Fail a deployment whose tasks keep failing."),
+    click.option("--rollback/--no-rollback", default=None, help="Roll a failed deployment back (turns the breaker on)."),
+    click.option("--az-rebalancing/--no-az-rebalancing", default=None,
+                 help="Move tasks back into balance when a zone returns."),
+]
+
+
+def with_deployment_options(fn):
+    for option in reversed(deployment_options):
+        fn = option(fn)
+    return fn
+
+
 @service_group.command("create")
 @click.argument("name")
 @click.option("--task-def", "task_def", default="web:1", show_default=True, metavar="FAMILY[:REV]")
 @click.option("--count", default=1, show_default=True, type=int, help="desiredCount.")
+@click.option("--placement-strategy", "strategy", multiple=True, metavar="TYPE[:FIELD]",
+              help="e.g. spread:attribute:ecs.availability-zone, spread:instanceId, binpack:memory, random (repeatable, in order).")
+@click.option("--placement-constraint", "constraints", multiple=True, metavar="TYPE[:EXPR]",
+              help="distinctInstance, or memberOf:'attribute:ecs.availability-zone != us-east-1a' (repeatable).")
+@with_deployment_options
 @json_option
 @click.pass_obj
-def create_cmd(lab: Lab, name: str, task_def: str, count: int, as_json: bool) -> None:
+def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constraints, min_healthy, max_percent,
+               circuit_breaker, rollback, az_rebalancing, as_json: bool) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
-    result = lab.ecs("CreateService", cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count)
+    result = lab.ecs(
+        "CreateService", cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
+        placementStrategy=_strategy(strategy), placementConstraints=_constraints(constraints),
+        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback),
+        availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
+    )
     if as_json:
         emit_json(result["service"])
         return
@@ -61,6 +116,41 @@ def scale_cmd(lab: Lab, name: str, count: int, as_json: bool) -> None:
     s = result["service"]
     click.echo(f"service {name}: desired {count} (running {s['runningCount']}, pending {s['pendingCount']})")
     _aws(f"update-service --cluster {lab.cluster} --service {name} --desired-count {count}")
+
+
+@service_group.command("update")
+@click.argument("name")
+@click.option("--task-def", "task_def", metavar="FAMILY[:REV]", help="Deploy this task definition.")
+@click.option("--count", type=int, help="Also set desiredCount.")
+@click.option("--force-new-deployment", is_flag=True, help="Replace every task, even with the same task definition.")
+@with_deployment_options
+@json_option
+@click.pass_obj
+def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, force_new_deployment: bool,
+               min_healthy, max_percent, circuit_breaker, rollback, az_rebalancing, as_json: bool) -> None:
+    """Change a service: a new task definition starts a rolling deployment."""
+    result = lab.ecs(
+        "UpdateService", cluster=lab.cluster, service=name, taskDefinition=task_def, desiredCount=count,
+        forceNewDeployment=force_new_deployment or None,
+        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback),
+        availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
+    )
+    if as_json:
+        emit_json(result["service"])
+        return
+    s = result["service"]
+    d = s["deployments"][0]
+    click.echo(f"service {name}: deployment {d['id']} {d['rolloutState']} "
+               f"({d['taskDefinition'].rsplit('/', 1)[-1]}, min {s['deploymentConfiguration']['minimumHealthyPercent']}%, "
+               f"max {s['deploymentConfiguration']['maximumPercent']}%)")
+    parts = [f"update-service --cluster {lab.cluster} --service {name}"]
+    if task_def:
+        parts.append(f"--task-definition {task_def}")
+    if count is not None:
+        parts.append(f"--desired-count {count}")
+    if force_new_deployment:
+        parts.append("--force-new-deployment")
+    _aws(" ".join(parts))
 
 
 @service_group.command("ls")
@@ -97,12 +187,19 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
     if as_json:
         emit_json(s)
         return
-    d = s["deployments"][0] if s["deployments"] else None
     click.echo(f"service {s['serviceName']}  ({s['status']})")
     click.echo(f"  task definition  {s['taskDefinition'].rsplit('/', 1)[-1]}")
     click.echo(f"  desired {s['desiredCount']}   running {s['runningCount']}   pending {s['pendingCount']}")
-    if d:
-        click.echo(f"  deployment       {d['id']}  {d['rolloutState']}")
+    config = s["deploymentConfiguration"]
+    click.echo(f"  deployments      min healthy {config['minimumHealthyPercent']}%, max {config['maximumPercent']}%"
+               + (", circuit breaker" + (" with rollback" if config["deploymentCircuitBreaker"]["rollback"] else "")
+                  if config["deploymentCircuitBreaker"]["enable"] else ""))
+    for d in s["deployments"]:
+        click.echo(f"    {d['status']:<8} {d['id']}  {d['taskDefinition'].rsplit('/', 1)[-1]:<10} "
+                   f"running {d['runningCount']}/{d['desiredCount']}  {d['rolloutState']}"
+                   + (f"  failed {d['failedTasks']}" if d["failedTasks"] else ""))
+    if s.get("zones"):
+        click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in s["zones"].items()))
     if s["events"]:
         click.echo("  recent events:")
         for e in s["events"][:8]:
