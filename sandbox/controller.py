@@ -113,6 +113,11 @@ class ControlPlane:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pass_lock = threading.Lock()
+        self.before_stop: list[Callable[[Task], None]] = []
+        """Called (on an executor thread, may block briefly) before a running task's container is
+        stopped: the load balancer deregisters the target and drains it here."""
+        self.after_pass: list[Callable[[], None]] = []
+        """Called after every pass, outside the store lock (cheap, non-blocking work only)."""
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -257,6 +262,11 @@ class ControlPlane:
                 self.store.prune_stopped()
                 self.store.bump()
             self.store.save()
+            for hook in self.after_pass:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("after-pass hook failed")
 
     def _engine_down(self, error: str, keys: set[str]) -> None:
         with self.store.lock:
@@ -430,6 +440,13 @@ class ControlPlane:
         with self.store.lock:
             task = self.store.tasks[task_id]
             container_id = task.container_id
+        # Still DEACTIVATING: this is where a load balancer lets the task's requests finish.
+        for hook in self.before_stop:
+            try:
+                hook(task)
+            except Exception:  # a broken hook must not keep a task from stopping
+                log.exception("before-stop hook failed for %s", task_id)
+        with self.store.lock:
             task.set_status(STOPPING)
             self.store.bump()
         exit_code = None

@@ -39,6 +39,24 @@ LOG_FILE = "control-plane.log"
 START_TIMEOUT = 30.0
 
 
+MAX_TIME_SPEED = 100.0
+
+
+def time_speed() -> float:
+    """How much faster than real time the sandbox's clock runs (SERVICELAB_TIME_SPEED, default 1).
+
+    Backoffs, cooldowns and delays follow this clock; the engine's own health-check timers do not.
+    """
+    raw = os.environ.get("SERVICELAB_TIME_SPEED", "1")
+    try:
+        speed = float(raw)
+    except ValueError:
+        raise ValueError(f"SERVICELAB_TIME_SPEED={raw!r} is not a number; allowed 1 to {MAX_TIME_SPEED:g}") from None
+    if not 1.0 <= speed <= MAX_TIME_SPEED:
+        raise ValueError(f"SERVICELAB_TIME_SPEED={raw!r} is out of range; allowed 1 to {MAX_TIME_SPEED:g}")
+    return speed
+
+
 class AlreadyRunning(Exception):
     """Another control plane holds this sandbox's lock."""
 
@@ -68,7 +86,7 @@ def build(name: str, runtime_kind: str | None, directory: Path, clock=None) -> t
     if store.set_aside:
         log.warning("the state file was unreadable and was set aside as %s; starting empty", store.set_aside)
     runtime = select_runtime(runtime_kind, name, directory)
-    control = ControlPlane(name, store, runtime, clock or SystemClock())
+    control = ControlPlane(name, store, runtime, clock or SystemClock(time_speed()))
     sandbox = Sandbox(control)
     if "default" not in store.clusters:
         sandbox.create_cluster("default")

@@ -61,3 +61,31 @@ def az_unbalanced(service: str, counts) -> str:
 
 def az_balanced(service: str, counts) -> str:
     return f"service ({service}) is AZ balanced with {_zones(counts)}."
+
+
+# -- load balancing (ECS's wording for its target groups) --------------------------------------
+def registered_targets(service: str, count: int, target_group: str) -> str:
+    return f"(service {service}) registered {count} targets in (target-group {target_group})"
+
+
+def deregistered_targets(service: str, count: int, target_group: str) -> str:
+    return f"(service {service}) deregistered {count} targets in (target-group {target_group})"
+
+
+def draining(service: str, count: int) -> str:
+    return f"(service {service}) has begun draining connections on {count} tasks."
+
+
+def target_unhealthy(service: str, task_id: str, port: int | None, target_group: str, reason: str) -> str:
+    return (f"(service {service}) (task {task_id}) (port {port}) is unhealthy in (target-group {target_group}) "
+            f"due to (reason {reason})")
+
+
+def elb_health_failure(target_group: str) -> str:
+    """The stoppedReason of a task replaced because its target failed the load balancer's checks."""
+    return f"Task failed ELB health checks in (target-group {target_group})"
+
+
+# -- auto scaling (Application Auto Scaling's activity messages carry the "Message: " prefix) --
+def scaling_fulfilled(desired: int) -> str:
+    return f"Message: Successfully set desired count to {desired}. Change successfully fulfilled by ecs."

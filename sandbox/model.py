@@ -367,6 +367,8 @@ class Task:
     deployment_id: str | None = None
     instance_id: str | None = None
     zone: str | None = None
+    target_health: str | None = None
+    """The load balancer's view of this task (initial, healthy, unhealthy, draining); None without one."""
 
     @property
     def group(self) -> str:

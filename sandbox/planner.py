@@ -52,6 +52,9 @@ from .runtime.base import EXITED, HEALTH_HEALTHY, HEALTH_UNHEALTHY, ObservedCont
 FAST_FAILURE_WINDOW = 10.0
 """A task that dies sooner than this after starting counts toward the crash-loop backoff."""
 
+UNCHECKED_HEALTHY_AFTER = FAST_FAILURE_WINDOW
+"""A task with no health check (and no load balancer) counts as healthy after running this long."""
+
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 60.0
 THROTTLE_EVENT_AFTER = 3
@@ -286,10 +289,19 @@ def plan_service(
     pending = [t for t in live if t.last_status in NOT_YET_RUNNING]
 
     def healthy(task: Task) -> bool:
+        """ECS's rule: RUNNING, HEALTHY if the container has a check, and healthy in the target
+        group if the service has a load balancer."""
         td = taskdefs.get(task.task_definition)
         if task.last_status != RUNNING:
             return False
+        if service.load_balancer is not None and task.target_health != "healthy":
+            return False
         if td is None or td.health_check is None:
+            # With nothing to check, ECS trusts a task once it has run for a while (40 s there).
+            proven_at = (task.started_at or now) + UNCHECKED_HEALTHY_AFTER
+            if proven_at > now:
+                plan.wake_in(proven_at - now)
+                return False
             return True
         return plan.health.get(task.task_id, task.health_status) == HEALTHY
 

@@ -73,7 +73,7 @@ async def open_lesson_and_wait_for_three(pilot) -> None:
     await s.wait_until(pilot, lambda: pilot.app.screen.name == "lesson-first-steps", what="the lesson")
     # The lesson's setup creates `web` with 3 tasks on the real engine.
     await s.wait_until(pilot, lambda: len(tasks(pilot.app, "RUNNING")) == 3, timeout=60,
-                       what=lambda: f"3 RUNNING web tasks (header: {header(pilot.app)!r}, rows: {tasks(pilot.app)})")
+                       what=lambda: f"3 RUNNING web tasks (header: {header(pilot.app)!r}, rows: {tasks(pilot.app)}, said: {[n.message for n in pilot.app._notifications]}, link {pilot.app.link.state})")
 
 
 @s.async_tests

@@ -1,12 +1,17 @@
-"""Lesson format v1: read and check `lessons/<NN-slug>/lesson.yaml` and its step Markdown files.
+"""Lesson formats 1 and 2: read and check `lessons/<NN-slug>/lesson.yaml` and its step Markdown files.
 
 No Textual here: the app, the CLI and the tests all read lessons through this module. Every
 problem raises LessonError naming the file, the line, the field and what is allowed, because
 the person reading it is a lesson author with the file open in an editor.
+
+Format 2 is format 1 plus the learning modes (quiz, myth, exercise and pitfall steps, takeaways,
+task definitions shipped with the lesson, setup commands); their blocks are read by
+`tutor/lesson_modes.py`. A format 1 lesson loads exactly as before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib.resources
 import re
@@ -17,9 +22,16 @@ from typing import Any, NoReturn
 import yaml
 
 from sandbox.model import MAX_DESIRED_COUNT
+from sandbox.taskdef_file import TaskDefinitionFileError, builtin
+from sandbox.taskdef_file import load_file as load_task_definitions
 
-FORMAT_VERSION = 1
-"""The lesson format this module reads; `format:` in lesson.yaml must name it."""
+from . import features, lesson_modes
+from .lesson_modes import Exercise, Myth, Question, ScriptLine, Takeaway
+
+FORMAT_VERSION = 2
+"""The newest lesson format this module reads."""
+FORMATS = (1, 2)
+"""Every format it reads; `format:` in lesson.yaml must name one."""
 
 LESSON_FILE = "lesson.yaml"
 
@@ -56,12 +68,14 @@ SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 TASK_DEFINITION_REF = re.compile(r"^[A-Za-z0-9_-]{1,255}:[1-9][0-9]*$")
 
 LESSON_FIELDS = ("format", "id", "title", "level", "summary", "minutes", "covers", "steps")
-LESSON_OPTIONAL = ("sandbox",)
-SANDBOX_FIELDS = ("services",)
+LESSON_OPTIONAL = ("sandbox", "takeaways", "taskDefinitions")
+SANDBOX_FIELDS = ("services", "run")
 SERVICE_FIELDS = ("name", "taskDefinition", "desiredCount")
 STEP_FIELDS = ("id", "title", "file")
-STEP_OPTIONAL = ("try", "predict")
+STEP_OPTIONAL = ("try", "predict", "myth", "quiz", "exercise", "pitfall", "requires")
 PREDICT_FIELDS = ("question", "options", "answer", "explain")
+STEP_MODES = ("predict", "myth", "quiz", "exercise", "pitfall")
+"""A step is in at most one of these modes."""
 
 
 class LessonError(ValueError):
@@ -87,9 +101,11 @@ class ServiceSetup:
 
 @dataclass(frozen=True)
 class SandboxSetup:
-    """The sandbox state a lesson starts from; no services means an empty sandbox."""
+    """The sandbox state a lesson or exercise starts from; no services means an empty sandbox."""
 
     services: list[ServiceSetup] = field(default_factory=list)
+    run: list[ScriptLine] = field(default_factory=list)
+    """Commands (and waits) run once the services are up, such as a one-off task."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,23 @@ class Step:
     markdown: str
     try_commands: list[str] = field(default_factory=list)
     predict: Predict | None = None
+    myth: Myth | None = None
+    quiz: list[Question] = field(default_factory=list)
+    exercise: Exercise | None = None
+    """An exercise or a pitfall lab (see `exercise.kind`)."""
+    requires: list[str] = field(default_factory=list)
+    """Sandbox features the step needs (tutor/features.py); its exercise needs them too."""
+
+    @property
+    def kind(self) -> str:
+        """What the learner does here: read, predict, myth, quiz, exercise or pitfall."""
+        if self.exercise is not None:
+            return self.exercise.kind
+        if self.myth is not None:
+            return "myth"
+        if self.quiz:
+            return "quiz"
+        return "predict" if self.predict is not None else "read"
 
 
 @dataclass(frozen=True)
@@ -129,6 +162,12 @@ class Lesson:
     steps: list[Step]
     path: Path
     """The lesson's folder."""
+    format: int = 1
+    takeaways: list[Takeaway] = field(default_factory=list)
+    task_definitions: list[str] = field(default_factory=list)
+    """Task definition files shipped in the lesson folder, registered when the lesson starts."""
+    shipped_refs: list[str] = field(default_factory=list)
+    """FAMILY:REVISION of each shipped task definition in a fresh sandbox."""
 
     def step_index(self, step_id: str) -> int:
         """The position of a step; raises KeyError for an id this lesson does not have."""
@@ -198,6 +237,8 @@ class _Reader:
         self.file = file
         self._constructor = yaml.SafeLoader("")
 
+    version = 1
+
     def fail(self, node: yaml.Node | None, field: str | None, message: str) -> NoReturn:
         line = node.start_mark.line + 1 if node is not None else 1
         raise LessonError(self.file, line, message, field)
@@ -206,8 +247,13 @@ class _Reader:
     def lesson(self, node: yaml.Node, folder: Path) -> tuple[Lesson, int]:
         fields = self.mapping(node, None, LESSON_FIELDS, LESSON_OPTIONAL)
         version = self.integer(fields["format"], "format", 0, 10**6)
-        if version != FORMAT_VERSION:
-            self.fail(fields["format"], "format", f"field 'format' is {version}; this servicelab reads format {FORMAT_VERSION}")
+        if version not in FORMATS:
+            self.fail(fields["format"], "format",
+                      f"field 'format' is {version}; this servicelab reads formats {' and '.join(map(str, FORMATS))}")
+        self.version = version
+        for key in ("takeaways", "taskDefinitions"):
+            if key in fields:
+                self.needs_format_2(fields[key], key)
         lesson_id = self.slug(fields["id"], "id")
         title = self.text(fields["title"], "title")
         level = self.choice(fields["level"], "level", LEVELS)
@@ -218,6 +264,8 @@ class _Reader:
         covers = [self.choice(item, f"covers[{i}]", SEED_SECTIONS) for i, item in enumerate(covers_items)]
         self.unique(covers_items, "covers", covers, "section id")
         sandbox = self.sandbox(fields.get("sandbox"))
+        takeaways = lesson_modes.read_takeaways(self, fields["takeaways"], "takeaways") if "takeaways" in fields else []
+        files, refs = self.task_definitions(fields.get("taskDefinitions"), folder)
         steps_node = fields["steps"]
         step_items = self.sequence(steps_node, "steps")
         if not step_items:
@@ -225,18 +273,49 @@ class _Reader:
         steps, id_nodes = zip(*(self.step(item, f"steps[{i}]", folder) for i, item in enumerate(step_items)))
         # Point a duplicate at its `id:` line, not at the start of the step.
         self.unique(list(id_nodes), "steps", [s.id for s in steps], "step id", suffix=".id")
-        lesson = Lesson(lesson_id, title, level, summary, minutes, covers, sandbox, list(steps), folder)
+        lesson = Lesson(lesson_id, title, level, summary, minutes, covers, sandbox, list(steps), folder,
+                        version, takeaways, files, refs)
         return lesson, fields["id"].start_mark.line + 1
 
-    def sandbox(self, node: yaml.Node | None) -> SandboxSetup:
+    def needs_format_2(self, node: yaml.Node, where: str) -> None:
+        if self.version < 2:
+            self.fail(node, where, f"field '{where}' needs format 2; this lesson says 'format: {self.version}'")
+
+    def task_definitions(self, node: yaml.Node | None, folder: Path) -> tuple[list[str], list[str]]:
+        """Files of task definitions the lesson ships, and the refs they get in a fresh sandbox."""
+        if node is None:
+            return [], []
+        builtin_families = {td.family for td, _ in builtin()}
+        files, refs = [], []
+        items = self.sequence(node, "taskDefinitions")
+        for i, item in enumerate(items):
+            where = f"taskDefinitions[{i}]"
+            name = self.text(item, where)
+            if not name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name or name.startswith("."):
+                self.fail(item, where, f"field '{where}' is {name!r}; allowed: the name of a .yaml file in {_shown(folder)}")
+            try:
+                parsed = load_task_definitions(folder / name)
+            except TaskDefinitionFileError as exc:
+                self.fail(item, where, f"field '{where}' is {name!r}, but it is not a usable task definition: {exc}")
+            for td, _ in parsed:
+                if td.family in builtin_families:
+                    self.fail(item, where, f"field '{where}': {name} defines family {td.family!r}, which is built in; "
+                                           "give a shipped task definition a family of its own")
+                revision = 1 + sum(1 for ref in refs if ref.split(":")[0] == td.family)
+                refs.append(f"{td.family}:{revision}")
+            files.append(name)
+        self.unique(items, "taskDefinitions", files, "file")
+        return files, refs
+
+    def sandbox(self, node: yaml.Node | None, where_root: str = "sandbox") -> SandboxSetup:
         if node is None or self.is_null(node):
             return SandboxSetup()
-        fields = self.mapping(node, "sandbox", (), SANDBOX_FIELDS)
+        fields = self.mapping(node, where_root, (), SANDBOX_FIELDS)
         services = []
         listed = fields.get("services")
-        items = [] if listed is None or self.is_null(listed) else self.sequence(listed, "sandbox.services")
+        items = [] if listed is None or self.is_null(listed) else self.sequence(listed, f"{where_root}.services")
         for i, item in enumerate(items):
-            where = f"sandbox.services[{i}]"
+            where = f"{where_root}.services[{i}]"
             service = self.mapping(item, where, SERVICE_FIELDS, ())
             name = self.text(service["name"], f"{where}.name")
             if not SERVICE_NAME.match(name):
@@ -248,22 +327,37 @@ class _Reader:
                           f"field '{where}.taskDefinition' is {ref!r}; allowed: FAMILY:REVISION, such as web:1")
             count = self.integer(service["desiredCount"], f"{where}.desiredCount", 0, MAX_DESIRED_COUNT)
             services.append(ServiceSetup(name, ref, count))
-        self.unique(items, "sandbox.services", [s.name for s in services], "service name")
-        return SandboxSetup(services)
+        self.unique(items, f"{where_root}.services", [s.name for s in services], "service name")
+        run = []
+        if "run" in fields:
+            self.needs_format_2(fields["run"], f"{where_root}.run")
+            run = lesson_modes.read_script(self, fields["run"], f"{where_root}.run", allow_empty=True)
+        return SandboxSetup(services, run)
 
     def step(self, node: yaml.Node, where: str, folder: Path) -> tuple[Step, yaml.Node]:
         fields = self.mapping(node, where, STEP_FIELDS, STEP_OPTIONAL)
         step_id = self.slug(fields["id"], f"{where}.id")
         file = self.text(fields["file"], f"{where}.file")
-        commands = []
-        if "try" in fields:
-            for i, item in enumerate(self.sequence(fields["try"], f"{where}.try")):
-                command = self.text(item, f"{where}.try[{i}]")
-                if not command.startswith(TRY_PREFIXES):
-                    self.fail(item, f"{where}.try[{i}]",
-                              f"field '{where}.try[{i}]' is {command!r}; allowed: commands starting with "
-                              + " or ".join(repr(p.strip()) for p in TRY_PREFIXES))
-                commands.append(command)
+        commands = lesson_modes.read_commands(self, fields["try"], f"{where}.try") if "try" in fields else []
+        modes = [key for key in STEP_MODES if key in fields]
+        for key in modes:
+            if key != "predict":
+                self.needs_format_2(fields[key], f"{where}.{key}")
+        if len(modes) > 1:
+            second = fields[modes[1]]
+            self.fail(second, f"{where}.{modes[1]}",
+                      f"step '{where}' has both '{modes[0]}' and '{modes[1]}'; a step is in one mode, so split it into two steps")
+        requires = []
+        if "requires" in fields:
+            self.needs_format_2(fields["requires"], f"{where}.requires")
+            requires = [self.choice(item, f"{where}.requires[{i}]", features.KNOWN)
+                        for i, item in enumerate(self.sequence(fields["requires"], f"{where}.requires"))]
+        exercise = None
+        for kind in ("exercise", "pitfall"):
+            if kind in fields:
+                exercise = lesson_modes.read_exercise(self, fields[kind], f"{where}.{kind}", kind)
+                merged = list(dict.fromkeys(requires + exercise.requires))
+                exercise = dataclasses.replace(exercise, requires=merged)
         step = Step(
             id=step_id,
             title=self.text(fields["title"], f"{where}.title"),
@@ -271,6 +365,10 @@ class _Reader:
             markdown=self.markdown(fields["file"], f"{where}.file", folder, file),
             try_commands=commands,
             predict=self.predict(fields["predict"], f"{where}.predict") if "predict" in fields else None,
+            myth=lesson_modes.read_myth(self, fields["myth"], f"{where}.myth") if "myth" in fields else None,
+            quiz=lesson_modes.read_quiz(self, fields["quiz"], f"{where}.quiz") if "quiz" in fields else [],
+            exercise=exercise,
+            requires=requires,
         )
         return step, fields["id"]
 

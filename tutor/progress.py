@@ -51,6 +51,33 @@ class Prediction:
 
 
 @dataclass
+class QuizAnswer:
+    """The learner's first answer to one quiz question: an option, or options in their order."""
+
+    chosen: int | list[int]
+    correct: bool
+    at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chosen": self.chosen, "correct": self.correct, "at": self.at}
+
+
+@dataclass
+class ExerciseRecord:
+    """How an exercise went: how far up the hint ladder the learner climbed, and when it passed."""
+
+    hints_used: int = 0
+    """The highest rung reached: 0 none, 1 the nudge, ..., the last rung is the solution."""
+    solution_shown: bool = False
+    passed_at: str | None = None
+    resets: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hints_used": self.hints_used, "solution_shown": self.solution_shown,
+                "passed_at": self.passed_at, "resets": self.resets}
+
+
+@dataclass
 class LessonProgress:
     """Where a learner is in one lesson."""
 
@@ -63,7 +90,16 @@ class LessonProgress:
     updated_at: str | None = None
     completed_at: str | None = None
     predictions: dict[str, Prediction] = field(default_factory=dict)
-    """Step id to the learner's first answer."""
+    """Step id to the learner's first answer (myth steps record theirs here too: 0 true, 1 false)."""
+    quiz: dict[str, dict[str, QuizAnswer]] = field(default_factory=dict)
+    """Step id to question id to the learner's first answer."""
+    exercises: dict[str, ExerciseRecord] = field(default_factory=dict)
+    """Step id to how its exercise (or pitfall lab) went."""
+
+    def quiz_score(self) -> tuple[int, int]:
+        """(first answers that were right, questions answered) over the lesson's quizzes."""
+        answers = [a for step in self.quiz.values() for a in step.values()]
+        return sum(1 for a in answers if a.correct), len(answers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +110,8 @@ class LessonProgress:
             "updated_at": self.updated_at,
             "completed_at": self.completed_at,
             "predictions": {step: p.to_dict() for step, p in self.predictions.items()},
+            "quiz": {step: {q: a.to_dict() for q, a in answers.items()} for step, answers in self.quiz.items()},
+            "exercises": {step: e.to_dict() for step, e in self.exercises.items()},
         }
 
 
@@ -106,7 +144,9 @@ class Progress:
         try:
             data, aside = atomic.read_json(path)
             problem = "not valid JSON" if aside else None
-        except UnicodeDecodeError:  # read_json only guards JSON decoding, not the text decoding
+            if aside is not None and not _is_utf8(aside):
+                problem = "not UTF-8 text"
+        except UnicodeDecodeError:  # older read_json let text decoding errors through
             data, aside, problem = None, atomic.set_aside(path), "not UTF-8 text"
         if data is None:
             return cls(path, set_aside=aside, problem=problem, clock=clock)
@@ -158,6 +198,38 @@ class Progress:
             record.predictions[step_id] = Prediction(chosen, bool(correct), record.updated_at)
         return record.predictions[step_id]
 
+    def record_quiz_answer(self, lesson_id: str, step_id: str, question_id: str,
+                           chosen: int | list[int], correct: bool) -> QuizAnswer:
+        """Keep the first answer to each question: it is the one that counts toward the score."""
+        record = self._touch(lesson_id)
+        answers = record.quiz.setdefault(step_id, {})
+        if question_id not in answers:
+            answers[question_id] = QuizAnswer(list(chosen) if isinstance(chosen, (list, tuple)) else chosen,
+                                              bool(correct), record.updated_at)
+        return answers[question_id]
+
+    def record_hint(self, lesson_id: str, step_id: str, rung: int, solution: bool = False) -> ExerciseRecord:
+        """The learner climbed to `rung` of an exercise's hint ladder (the solution is its last rung)."""
+        if isinstance(rung, bool) or not isinstance(rung, int) or rung < 1:
+            raise ValueError(f"hint rung must be a whole number from 1, got {rung!r}")
+        record = self._exercise(lesson_id, step_id)
+        record.hints_used = max(record.hints_used, rung)
+        record.solution_shown = record.solution_shown or solution
+        return record
+
+    def record_exercise_passed(self, lesson_id: str, step_id: str) -> ExerciseRecord:
+        record = self._exercise(lesson_id, step_id)
+        record.passed_at = record.passed_at or self.lessons[lesson_id].updated_at
+        return record
+
+    def record_reset(self, lesson_id: str, step_id: str) -> ExerciseRecord:
+        record = self._exercise(lesson_id, step_id)
+        record.resets += 1
+        return record
+
+    def _exercise(self, lesson_id: str, step_id: str) -> ExerciseRecord:
+        return self._touch(lesson_id).exercises.setdefault(step_id, ExerciseRecord())
+
     def reset(self, lesson_id: str | None = None) -> list[str]:
         """Forget one lesson's progress, or every lesson's; returns the ids that were cleared."""
         if lesson_id is None:
@@ -192,6 +264,14 @@ class Progress:
         record.updated_at = now
         self.last_lesson = lesson_id
         return record
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _parse(data: Any) -> tuple[dict[str, LessonProgress], str | None]:
@@ -242,6 +322,8 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
         ):
             raise bad(f"prediction for step {step_id!r} is not {{chosen, correct, at}}")
         record.predictions[step_id] = Prediction(answer["chosen"], answer["correct"], answer.get("at"))
+    record.quiz = _parse_quiz(data.get("quiz", {}), bad)
+    record.exercises = _parse_exercises(data.get("exercises", {}), bad)
     record.status = status
     record.current_step = step
     record.steps_done = list(done)
@@ -249,3 +331,36 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
     record.updated_at = data.get("updated_at")
     record.completed_at = data.get("completed_at")
     return record
+
+
+def _parse_quiz(data: Any, bad: Callable[[str], _Unreadable]) -> dict[str, dict[str, QuizAnswer]]:
+    if not isinstance(data, dict):
+        raise bad("'quiz' is not an object")
+    out: dict[str, dict[str, QuizAnswer]] = {}
+    for step_id, answers in data.items():
+        if not isinstance(answers, dict):
+            raise bad(f"quiz answers for step {step_id!r} are not an object")
+        for question, answer in answers.items():
+            chosen = answer.get("chosen") if isinstance(answer, dict) else None
+            index_ok = isinstance(chosen, int) and not isinstance(chosen, bool)
+            order_ok = isinstance(chosen, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in chosen)
+            if (not (index_ok or order_ok) or not isinstance(answer.get("correct"), bool)
+                    or not isinstance(answer.get("at"), (str, type(None)))):
+                raise bad(f"quiz answer {step_id!r}/{question!r} is not {{chosen, correct, at}}")
+            out.setdefault(step_id, {})[question] = QuizAnswer(chosen, answer["correct"], answer.get("at"))
+    return out
+
+
+def _parse_exercises(data: Any, bad: Callable[[str], _Unreadable]) -> dict[str, ExerciseRecord]:
+    if not isinstance(data, dict):
+        raise bad("'exercises' is not an object")
+    out = {}
+    for step_id, item in data.items():
+        numbers = [item.get(k, 0) for k in ("hints_used", "resets")] if isinstance(item, dict) else [None]
+        if (not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers)
+                or not isinstance(item.get("solution_shown", False), bool)
+                or not isinstance(item.get("passed_at"), (str, type(None)))):
+            raise bad(f"exercise record for step {step_id!r} is not {{hints_used, solution_shown, passed_at, resets}}")
+        out[step_id] = ExerciseRecord(item.get("hints_used", 0), item.get("solution_shown", False),
+                                      item.get("passed_at"), item.get("resets", 0))
+    return out

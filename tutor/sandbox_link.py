@@ -179,6 +179,9 @@ class SandboxLink:
             return None
         self._set_state("starting", f"starting sandbox {self.sandbox!r}; the first start can take a few seconds")
         process = spawn(self.sandbox, self.runtime)
+        # The control plane outlives the app, but while the app runs it is the app's child:
+        # reap it the moment it exits, or a zombie would look alive to `sandbox down`.
+        threading.Thread(target=process.wait, name="reap control plane", daemon=True).start()
         info = wait_for_api(self.sandbox, process)
         self.api = info["api"]
         return self._new_client(info["api"])

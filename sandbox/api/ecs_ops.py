@@ -371,7 +371,9 @@ def describe_services(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str
         for ref in refs:
             s = sb.store.service(cluster, _name(ref))
             if s is None:
-                failures.append({"arn": arns.service(cluster, _name(ref)), "reason": "MISSING"})
+                # ECS names a missing service by the ARN given, or by the short legacy form (as moto does too).
+                arn = ref if ref.startswith("arn:") else f"arn:aws:ecs:{arns.region}:{shapes.ACCOUNT}:service/{ref}"
+                failures.append({"arn": arn, "reason": "MISSING"})
             else:
                 found.append(service_shape(sb, s, arns))
     return {"services": found, "failures": failures}

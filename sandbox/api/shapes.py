@@ -160,6 +160,9 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
         "placementStrategy": list(s.placement_strategy),
         "schedulingStrategy": s.scheduling_strategy,
         "deploymentController": {"type": "ECS"},
+        # ECS always lists these; a service with none has empty lists.
+        "loadBalancers": [],
+        "serviceRegistries": [],
         "enableECSManagedTags": False,
         "propagateTags": "NONE",
         "enableExecuteCommand": False,

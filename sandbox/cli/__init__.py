@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .context import LabGroup, Lab
-from . import instance_cmds, sandbox_cmds, service_cmds, task_cmds, taskdef_cmds
+from . import aws_cmds, instance_cmds, sandbox_cmds, service_cmds, task_cmds, taskdef_cmds
 
 
 @click.group(cls=LabGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,5 +27,5 @@ def cli(ctx: click.Context, sandbox_name: str | None, cluster: str, runtime: str
             handler(ctx)
 
 
-for module in (sandbox_cmds, service_cmds, task_cmds, taskdef_cmds, instance_cmds):
+for module in (sandbox_cmds, service_cmds, task_cmds, taskdef_cmds, instance_cmds, aws_cmds):
     module.register(cli)

@@ -18,11 +18,19 @@ def sandbox_group() -> None:
 
 @sandbox_group.command("serve")
 @click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 for the API (0 picks a free one).")
+@click.option("--time-speed", type=float, metavar="X",
+              help="Run the sandbox's clock X times faster (1-100; env SERVICELAB_TIME_SPEED): "
+                   "backoffs, cooldowns and delays pass sooner.")
 @click.pass_obj
-def serve_cmd(lab: Lab, port: int) -> None:
+def serve_cmd(lab: Lab, port: int, time_speed: float | None) -> None:
     """Run the control plane in the foreground (Ctrl-C stops it; tasks keep running)."""
+    import os
+
     from ..daemon import AlreadyRunning, serve
     from ..runtime.base import RuntimeUnavailable
+
+    if time_speed is not None:
+        os.environ["SERVICELAB_TIME_SPEED"] = str(time_speed)
 
     try:
         serve(lab.sandbox, lab.runtime, port, announce=lambda line: click.echo(line, err=True))
@@ -56,6 +64,8 @@ def status_cmd(lab: Lab, as_json: bool) -> None:
     click.echo(f"  runtime  {data['runtime']}{'' if data['containers'] else ' (tasks are local processes, not containers)'}")
     click.echo(f"  engine   {engine}")
     click.echo(f"  api      {data['api']}")
+    if data.get("timeSpeed", 1) != 1:
+        click.echo(f"  time     runs {data['timeSpeed']:g}x faster than real time")
     click.echo(f"  state    {data['stateDir']}")
 
 
