@@ -222,6 +222,9 @@ class Sandbox:
     ) -> Service:
         check_name("service", name)
         check_count(desired_count)
+        if deployment is None and scheduling_strategy == "DAEMON":
+            # ECS's DAEMON defaults: a daemon replaces its one task per instance in place.
+            deployment = DeploymentConfiguration(minimum_healthy_percent=0, maximum_percent=100)
         config = check_deployment_configuration(deployment or DeploymentConfiguration())
         try:
             placement.check_strategy(placement_strategy or [])

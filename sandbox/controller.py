@@ -153,6 +153,10 @@ class ControlPlane:
             t.start()
         for t in threads:
             t.join()
+        try:
+            self.runtime.release()
+        except RuntimeError_ as exc:
+            log.warning("could not release shared resources: %s", exc)
         now = self.clock.now()
         with self.store.lock:
             for task in self.store.iter_tasks():
@@ -391,6 +395,7 @@ class ControlPlane:
                     health_check=taskdef.health_check,
                     instance_id=task.instance_id,
                     zone=task.zone,
+                    network_mode=taskdef.network_mode,
                 )
                 task.set_status(ACTIVATING)
             self.store.bump()

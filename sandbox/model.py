@@ -38,6 +38,8 @@ ESSENTIAL_CONTAINER_EXITED = "EssentialContainerExited"
 USER_INITIATED = "UserInitiated"
 SERVICE_SCHEDULER_INITIATED = "ServiceSchedulerInitiated"
 
+NETWORK_MODES = ("bridge", "host", "none", "awsvpc")
+
 MAX_DESIRED_COUNT = 100
 """The sandbox's cap on desiredCount: one engine on a laptop, not a fleet."""
 
@@ -104,6 +106,8 @@ class TaskDefinition:
     status: str = ACTIVE
     registered_at: float = 0.0
     description: str = ""
+    network_mode: str = "bridge"
+    """bridge (ports published on 127.0.0.1), host, none, or awsvpc (an address of its own)."""
 
     @property
     def ref(self) -> str:
@@ -124,6 +128,7 @@ class TaskDefinition:
             "status": self.status,
             "registeredAt": self.registered_at,
             "description": self.description,
+            "networkMode": self.network_mode,
         }
 
     @classmethod
@@ -142,6 +147,7 @@ class TaskDefinition:
             status=data.get("status", ACTIVE),
             registered_at=float(data.get("registeredAt", 0.0)),
             description=data.get("description", ""),
+            network_mode=data.get("networkMode", "bridge"),
         )
 
 

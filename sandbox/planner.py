@@ -285,6 +285,11 @@ def plan_service(
 
     live = [t for t in tasks if t.is_live and t.task_id not in leaving]
     desired = service.desired_count if service.status == ACTIVE else 0
+    constraints = service.placement_constraints
+    if service.scheduling_strategy == "DAEMON":
+        # One task on every instance that can take one; the count follows the fleet.
+        desired = sum(1 for i in instances.values() if i.usable) if service.status == ACTIVE else 0
+        constraints = [*constraints, {"type": "distinctInstance"}]
     running = [t for t in live if t.last_status == RUNNING]
     pending = [t for t in live if t.last_status in NOT_YET_RUNNING]
 
@@ -424,7 +429,7 @@ def plan_service(
         task_id = new_id()
         instance, why = (None, "")
         if fleet is not None:
-            instance, why = place(taskdef, fleet, service.placement_strategy, service.placement_constraints, task_id)
+            instance, why = place(taskdef, fleet, service.placement_strategy, constraints, task_id)
             if instance is None:
                 event = wording.unable_to_place_task(name, why)
                 if not _said_since(service, event, now - 300) and event not in plan.events:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .model import HealthCheck, TaskDefinition
+from .model import NETWORK_MODES, HealthCheck, TaskDefinition
 
 FIELDS = {
     "family": "a name: letters, digits, '-' or '_'",
@@ -20,6 +20,7 @@ FIELDS = {
     "memory": "MiB, 6 to 4096",
     "containerPort": "a port number, 1 to 65535",
     "healthCheck": "a mapping with command, interval, timeout, retries, startPeriod",
+    "networkMode": "bridge, host, none or awsvpc",
 }
 HEALTH_FIELDS = {
     "command": ("a list starting with CMD or CMD-SHELL", None, None),
@@ -127,7 +128,11 @@ def parse_one(data: Any, where: _Where, index: tuple[int, ...] = ()) -> tuple[Ta
             retries=values.get("retries", 3),
             start_period=values.get("startPeriod", 0),
         )
+    network_mode = data.get("networkMode", "bridge")
+    if network_mode not in NETWORK_MODES:
+        raise where.error(f"field 'networkMode' is {network_mode!r}; allowed: {', '.join(NETWORK_MODES)}", *index, "networkMode")
     td = TaskDefinition(
+        network_mode=network_mode,
         family=data["family"],
         revision=revision or 0,
         image=data["image"],

@@ -213,3 +213,18 @@ class TestPlacement:
         converge(control, runtime, clock, 5)
         assert all(t.instance_id != busy for t in live(control))
         assert len([t for t in live(control) if t.last_status == RUNNING]) == 3
+
+
+class TestDaemon:
+    def test_one_task_per_usable_instance_following_the_fleet(self):
+        sb, control, runtime, clock = fake_sandbox()
+        sb.create_service("default", "agent", "web:1", 0, scheduling_strategy="DAEMON")
+        converge(control, runtime, clock, 3)
+        tasks = live(control, "agent")
+        assert len(tasks) == 3 and len({t.instance_id for t in tasks}) == 3
+        sb.add_instance("default", "us-east-1d")
+        converge(control, runtime, clock, 3)
+        assert len(live(control, "agent")) == 4
+        sb.set_zone_failed("default", "us-east-1a", True)
+        converge(control, runtime, clock, 3)
+        assert {t.zone for t in live(control, "agent")} == {"us-east-1b", "us-east-1c", "us-east-1d"}

@@ -247,3 +247,9 @@ def test_deployment_configuration_and_placement_reach_the_service(ecs):
     assert (config["minimumHealthyPercent"], config["maximumPercent"], config["deploymentCircuitBreaker"]["rollback"]) == (50, 200, True)
     rolled = ecs.update_service(service="web", forceNewDeployment=True)["service"]
     assert [d["status"] for d in rolled["deployments"]] == ["PRIMARY", "ACTIVE"]
+
+
+def test_network_mode_is_kept(ecs):
+    td = ecs.register_task_definition(family="hello", networkMode="host", containerDefinitions=[HELLO])["taskDefinition"]
+    assert td["networkMode"] == "host"
+    assert ecs.describe_task_definition(taskDefinition="hello:1")["taskDefinition"]["networkMode"] == "host"

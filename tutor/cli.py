@@ -47,10 +47,14 @@ APP_OPTIONS = [
 
 
 def build() -> click.Group:
+    from .cheatsheet_cli import cheatsheet
+    from .lessons_cli import lessons_group
     from .progress_cli import progress
+    from .review_cli import review
 
-    if "progress" not in cli.commands:
-        cli.add_command(progress)
+    for command in (progress, lessons_group, review, cheatsheet):
+        if command.name not in cli.commands:
+            cli.add_command(command)
     names = {name for param in cli.params for name in param.opts}
     for option in APP_OPTIONS:
         if not names.intersection(option.opts):

@@ -248,6 +248,8 @@ def taskdef_from_request(body: dict[str, Any]) -> TaskDefinition:
         data["containerPort"] = ports[0].get("containerPort")
     if "healthCheck" in c:
         data["healthCheck"] = c["healthCheck"]
+    if "networkMode" in body:
+        data["networkMode"] = body["networkMode"]
     try:
         td, _ = parse_one(data, _Where("RegisterTaskDefinition containerDefinitions[0]", None))
     except TaskDefinitionFileError as exc:
@@ -258,7 +260,7 @@ def taskdef_from_request(body: dict[str, Any]) -> TaskDefinition:
 @operation("RegisterTaskDefinition", {
     "family": True,
     "containerDefinitions": CONTAINER,
-    "networkMode": Only("bridge", why="tasks use Docker's bridge network, with ports published on 127.0.0.1"),
+    "networkMode": True,  # the task definition rules say which modes the sandbox has
     "cpu": True,
     "memory": True,
     "requiresCompatibilities": Only(["EC2"], why=EC2.why),

@@ -76,7 +76,7 @@ def task_definition(td: TaskDefinition, arns: Arns) -> dict[str, Any]:
         "revision": td.revision,
         "status": td.status,
         "containerDefinitions": [container],
-        "networkMode": "bridge",
+        "networkMode": td.network_mode,
         "volumes": [],
         "placementConstraints": [],
         "compatibilities": ["EC2"],

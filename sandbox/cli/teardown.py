@@ -18,6 +18,7 @@ def remove_leftovers(sandbox: str) -> int:
                 runtime.stop(container.container_id, timeout=1.0)
                 runtime.remove(container.container_id)
                 removed += 1
+            runtime.release()
         except RuntimeError_:
             pass
         finally:

@@ -64,6 +64,8 @@ class ServiceBalancer:
         """Sandbox seconds → real seconds (time dilation)."""
         self.on_health = on_health
         self.targets: dict[str, Target] = {}
+        self.retired: set[str] = set()
+        """Tasks drained or removed: never registered again, even by a look-up read before."""
         self.port: int | None = None
         self.requests = 0
         """Requests sent to a target since the listener started (the RequestCount metric)."""
@@ -122,6 +124,7 @@ class ServiceBalancer:
 
     def begin_drain(self, task_id: str) -> Target | None:
         """Take the target out of rotation at once; requests already sent may finish."""
+        self.retired.add(task_id)
         target = self.targets.get(task_id)
         if target is not None:
             target.health = th.draining(target.health)
@@ -129,6 +132,7 @@ class ServiceBalancer:
         return target
 
     def remove(self, task_id: str) -> Target | None:
+        self.retired.add(task_id)
         target = self.targets.pop(task_id, None)
         if target is not None:
             self._stop_checking(target)

@@ -71,6 +71,7 @@ class LaunchSpec:
     health_check: HealthCheck | None = None
     instance_id: str | None = None
     zone: str | None = None
+    network_mode: str = "bridge"
 
     @property
     def labels(self) -> dict[str, str]:
@@ -162,6 +163,9 @@ class Runtime(Protocol):
 
     def ping(self) -> bool:
         """Whether the engine answers right now."""
+
+    def release(self) -> None:
+        """Remove what tasks shared and no task owns alone (the sandbox's networks)."""
 
     def close(self) -> None:
         """Release client connections."""

@@ -53,6 +53,15 @@ POOL_SIZE = 32  # executor threads + the event stream + followed logs, without p
 RECONNECT_DELAY = 1.0
 
 # Event actions that can change what list_owned reports; exec_* (every health probe) cannot.
+HARDENING = {
+    # A task needs none of these to serve HTTP on a high port; a learner's experiments stay contained.
+    "security_opt": ["no-new-privileges"],
+    "cap_drop": ["ALL"],
+    "read_only": True,
+    "tmpfs": {"/tmp": "rw,size=16m,mode=1777"},
+    "pids_limit": 64,
+}
+
 WATCHED_ACTIONS = {"create", "start", "restart", "die", "kill", "oom", "stop", "destroy", "pause", "unpause"}
 
 # Errors meaning "the engine is not there", as opposed to "the engine said no".
@@ -195,10 +204,24 @@ class DockerRuntime:
             args["command"] = list(spec.command)
         if spec.cpu:
             args["cpu_shares"] = spec.cpu  # ECS cpu units are Docker's relative shares (1024 = 1 vCPU)
-        if spec.container_port:
-            env["PORT"] = str(spec.container_port)
-            # Loopback only: a tutorial sandbox must not be reachable from the network.
-            args["ports"] = {f"{spec.container_port}/tcp": ("127.0.0.1", None)}
+        args.update(HARDENING)
+        if spec.network_mode == "host":
+            # The host's own stack: the task binds its port on loopback, and a second task on the
+            # same port collides, as it would on one EC2 instance.
+            args["network_mode"] = "host"
+            if spec.container_port:
+                env["PORT"] = str(spec.container_port)
+                env["BIND"] = "127.0.0.1"
+        elif spec.network_mode == "none":
+            args["network_mode"] = "none"
+        else:
+            if spec.network_mode == "awsvpc":
+                # An address of its own on the sandbox's network, as an ENI gives a task in a VPC.
+                args["network"] = self._vpc_network()
+            if spec.container_port:
+                env["PORT"] = str(spec.container_port)
+                # Loopback only: a tutorial sandbox must not be reachable from the network.
+                args["ports"] = {f"{spec.container_port}/tcp": ("127.0.0.1", None)}
         args["environment"] = env
         if spec.health_check:
             hc = spec.health_check
@@ -237,9 +260,12 @@ class DockerRuntime:
             self._discard_failed(container)
             raise RuntimeUnavailable(unavailable_message(exc)) from None
         settings = container.attrs.get("NetworkSettings") or {}
+        host_port = _host_port(settings.get("Ports"))
+        if spec.network_mode == "host":
+            host_port = spec.container_port
         return Launched(
             container_id=container.id,
-            host_port=_host_port(settings.get("Ports")),
+            host_port=host_port,
             started_at=parse_time(container.attrs.get("State", {}).get("StartedAt")),
         )
 
@@ -477,6 +503,28 @@ class DockerRuntime:
             memory_bytes=usage - inactive if usage > inactive else usage,
             memory_limit_bytes=memory.get("limit"),
         )
+
+    def _vpc_network(self) -> str:
+        name = _NAME_CHARS.sub("-", f"sl-{self.sandbox}-vpc")
+        with self._engine("create the sandbox network"):
+            try:
+                self.client.api.inspect_network(name)
+            except docker.errors.NotFound:
+                try:
+                    self.client.api.create_network(name, driver="bridge", labels={LABEL_SANDBOX: self.sandbox})
+                except docker.errors.APIError as exc:
+                    if "already exists" not in api_reason(exc):  # a concurrent launch made it first
+                        raise
+        return name
+
+    def release(self) -> None:
+        """Remove the sandbox's networks (only those carrying its label)."""
+        with self._engine("remove the sandbox's networks"):
+            for network in self.client.api.networks(filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"}):
+                try:
+                    self.client.api.remove_network(network["Id"])
+                except docker.errors.NotFound:
+                    pass
 
     def ping(self) -> bool:
         try:

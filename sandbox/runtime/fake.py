@@ -117,6 +117,9 @@ class FakeRuntime:
     def ping(self) -> bool:
         return True
 
+    def release(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

@@ -267,6 +267,9 @@ class ProcessRuntime:
     def ping(self) -> bool:
         return True
 
+    def release(self) -> None:
+        """Processes share nothing that outlives them."""
+
     def close(self) -> None:
         """Stop our threads; the task processes keep running, to be adopted later."""
         self._closed.set()
