@@ -12,7 +12,10 @@ import uuid
 from typing import Any
 
 from . import errors, placement
-from .controller import ControlPlane, _oneoff_key, _service_key
+from . import events as wording
+from .autoscaling import policy as scaling
+from .lb import settings as lb_settings
+from .controller import DECISIONS_KEPT, ControlPlane, _oneoff_key, _service_key
 from .model import (
     ACTIVE,
     DRAINING,
@@ -20,6 +23,7 @@ from .model import (
     MAX_DESIRED_COUNT,
     NOT_YET_RUNNING,
     RUNNING,
+    SERVICE_SCHEDULER_INITIATED,
     STOPPED,
     USER_INITIATED,
     new_deployment_id,
@@ -76,6 +80,10 @@ class Sandbox:
         self.control = control
         self.store = control.store
         self.clock = control.clock
+        self.load_balancers = None
+        """The running sandbox's lb.manager.LoadBalancers (live counters for `lb ls`), if any."""
+        self.autoscaler = None
+        """The running sandbox's autoscaling.scaler.AutoScaler, if any."""
 
     # -- clusters -----------------------------------------------------------------------------
     def cluster(self, name: str) -> Cluster:
@@ -219,7 +227,10 @@ class Sandbox:
         placement_constraints: list[dict[str, str]] | None = None,
         az_rebalancing: bool = False,
         scheduling_strategy: str = "REPLICA",
+        load_balancer: dict[str, Any] | None = None,
     ) -> Service:
+        """`load_balancer` (settings as lb.settings names them, {} for the defaults) puts the
+        service behind a load balancer of its own."""
         check_name("service", name)
         check_count(desired_count)
         if deployment is None and scheduling_strategy == "DAEMON":
@@ -258,9 +269,107 @@ class Sandbox:
                 az_rebalancing=az_rebalancing,
                 scheduling_strategy=scheduling_strategy,
             )
+            if load_balancer is not None:
+                service.load_balancer = self._load_balancer(service, td, load_balancer)
             self.store.services[service.key] = service
             self._commit(_service_key(cluster, name))
             return service
+
+    def _load_balancer(self, service: Service, td: TaskDefinition, given: dict[str, Any]) -> dict[str, Any]:
+        settings = lb_settings.check(given)
+        if td.container_port is None:
+            raise errors.InvalidParameterException(
+                f"task definition {td.ref} has no containerPort: a load balancer needs a port to send requests to"
+            )
+        return {
+            **settings,
+            "targetGroupArn": lb_settings.target_group_arn(service.cluster, service.name, service.created_at),
+            "listenerPort": lb_settings.free_port(),
+            # What ECS's loadBalancers entry names: the container and port requests go to.
+            "containerName": td.family,
+            "containerPort": td.container_port,
+        }
+
+    def set_load_balancer(self, cluster: str, name: str, given: dict[str, Any]) -> Service:
+        """Put an existing service behind a load balancer (or change its settings)."""
+        with self.store.lock:
+            service = self.service(cluster, name, active=True)
+            settings = self._load_balancer(service, self.task_definition(service.task_definition), given)
+            if service.load_balancer is not None:
+                # Same target group and listener; only the health check and delay change.
+                settings.update(targetGroupArn=service.load_balancer["targetGroupArn"],
+                                listenerPort=service.load_balancer.get("listenerPort") or settings["listenerPort"])
+            service.load_balancer = settings
+            self._commit(_service_key(cluster, name))
+            return service
+
+    def fail_target_health(self, task_id: str, target_group: str) -> bool:
+        """The load balancer found the task's target unhealthy: the service replaces the task, as ECS
+        does. Only asks for the stop; the planner stops it and starts a replacement."""
+        with self.store.lock:
+            task = self.store.tasks.get(task_id)
+            if task is None or task.desired_status != RUNNING or task.last_status != RUNNING or not task.service:
+                return False
+            service = self.store.service(task.cluster, task.service)
+            if service is None or service.status != ACTIVE:
+                return False
+            task.desired_status = STOPPED
+            task.stop_code = SERVICE_SCHEDULER_INITIATED
+            task.stopped_reason = wording.elb_health_failure(target_group)
+            task.version += 1
+            self._commit(_service_key(task.cluster, task.service))
+            return True
+
+    # -- auto scaling -------------------------------------------------------------------------
+    def set_scaling_policy(self, cluster: str, name: str, metric: str, target: float, min_capacity: int,
+                           max_capacity: int, scale_out_cooldown: float = scaling.DEFAULT_COOLDOWN,
+                           scale_in_cooldown: float = scaling.DEFAULT_COOLDOWN) -> Service:
+        """Target tracking for the service's desired count (replaces any earlier policy)."""
+        policy = scaling.check(metric, target, min_capacity, max_capacity, scale_out_cooldown, scale_in_cooldown)
+        with self.store.lock:
+            service = self.service(cluster, name, active=True)
+            if policy.metric == scaling.REQUESTS and service.load_balancer is None:
+                raise errors.InvalidParameterException(
+                    f"{scaling.METRICS[scaling.REQUESTS]} needs a load balancer; service {name!r} has none "
+                    "(create it with --load-balancer)"
+                )
+            previous = (service.autoscaling or {}).get("state") or {}
+            service.autoscaling = {
+                "policy": policy.to_dict(),
+                "setAt": self.clock.now(),
+                "state": {k: previous.get(k) for k in ("lastScaleOutAt", "lastScaleInAt", "lastAction")},
+            }
+            self._commit(_service_key(cluster, name))
+            return service
+
+    def delete_scaling_policy(self, cluster: str, name: str) -> Service:
+        with self.store.lock:
+            service = self.service(cluster, name)
+            service.autoscaling = None
+            self._commit(_service_key(cluster, name))
+            return service
+
+    def apply_scaling(self, cluster: str, name: str, from_count: int, to_count: int, direction: str,
+                      reason: str) -> bool:
+        """Auto scaling sets the desired count, as Application Auto Scaling calls UpdateService.
+        Skipped if the count or the policy changed since the decision was made."""
+        with self.store.lock:
+            service = self.store.service(cluster, name)
+            if (service is None or service.status != ACTIVE or service.autoscaling is None
+                    or service.desired_count != from_count):
+                return False
+            now = self.clock.now()
+            service.desired_count = to_count
+            state = service.autoscaling.setdefault("state", {})
+            state["lastScaleOutAt" if direction == "out" else "lastScaleInAt"] = now
+            message = wording.scaling_fulfilled(to_count)
+            state["lastAction"] = {"at": now, "from": from_count, "to": to_count, "direction": direction,
+                                   "reason": reason, "message": message}
+            service.add_event(message, now)
+            service.decisions.insert(0, {"at": now, "text": f"auto scaling: {reason}"})
+            del service.decisions[DECISIONS_KEPT:]
+            self._commit(_service_key(cluster, name))
+            return True
 
     def update_service(
         self, cluster: str, name: str, desired_count: int | None = None, task_definition: str | None = None,

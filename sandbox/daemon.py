@@ -22,10 +22,12 @@ from aiohttp import web
 
 from . import atomic, paths
 from .actions import Sandbox
+from .autoscaling.scaler import AutoScaler
 from .api.lab_ops import ServerInfo
 from .api.server import ApiServer
 from .clock import SystemClock
 from .controller import ControlPlane
+from .lb.manager import LoadBalancers
 from .runtime.select import select_runtime
 from .store import Store
 from .taskdef_file import builtin
@@ -92,6 +94,9 @@ def build(name: str, runtime_kind: str | None, directory: Path, clock=None) -> t
         sandbox.create_cluster("default")
     for td, revision in builtin():
         sandbox.register_task_definition(td, revision)
+    # Started and stopped with the control plane by _serve_async.
+    sandbox.load_balancers = LoadBalancers(sandbox)
+    sandbox.autoscaler = AutoScaler(sandbox, sandbox.load_balancers)
     return sandbox, store
 
 
@@ -120,6 +125,8 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
     control.start()
+    sandbox.load_balancers.start()
+    sandbox.autoscaler.start()
     server = ApiServer(sandbox, info)
     runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
@@ -139,6 +146,9 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         # Give the Shutdown response a moment to leave before the listener closes.
         await asyncio.sleep(0.1)
         await runner.cleanup()
+        # Before the control plane: closing the load balancers releases drains in progress.
+        await asyncio.to_thread(sandbox.autoscaler.close)
+        await asyncio.to_thread(sandbox.load_balancers.close)
         await asyncio.to_thread(control.close, remove_on_exit["value"])
         try:
             (directory / API_FILE).unlink()

@@ -298,7 +298,8 @@ def _task_started(view: "View", args: dict[str, Any]) -> dict[str, Any]:
        {"service": "a service name"},
        {"used": (NUMBER, "zones with at least one of its tasks"),
         "max": (NUMBER, "tasks in its fullest zone"),
-        "min": (NUMBER, "tasks in its emptiest zone (zones the sandbox knows, empty ones included)"),
+        "min": (NUMBER, "tasks in its emptiest zone, empty ones included (the zones of the cluster's "
+                        "instances when the snapshot lists them, else every zone a task of the cluster is in)"),
         "spread": (NUMBER, "max minus min: 0 or 1 means evenly spread")},
        default="used", positional="service", required=("service",))
 def _zones(view: "View", args: dict[str, Any]) -> dict[str, Any]:
@@ -382,14 +383,14 @@ class View:
         return sum(1 for e in self.task_events if e.at >= self.origin and keep(e))
 
     def known_zones(self) -> list[str]:
-        """Zones of the sandbox's container instances, when it has any (placement)."""
+        """The zones to spread over: the container instances' zones when the snapshot lists
+        instances, else every zone a task of this cluster is seen in."""
         instances = self.snapshot.get("containerInstances") or self.snapshot.get("instances") or []
-        zones = []
-        for instance in instances:
-            zone = instance.get("availabilityZone") or zone_of(instance)
-            if zone and zone not in zones and instance.get("status", "ACTIVE") == "ACTIVE":
-                zones.append(zone)
-        return zones
+        zones = [i.get("availabilityZone") for i in instances
+                 if i.get("status", "ACTIVE") == "ACTIVE" and not i.get("zoneFailed")]
+        if not instances:
+            zones = [zone_of(t) for t in self._tasks]
+        return sorted({z for z in zones if z})
 
     def value(self, ref: Ref) -> Any:
         key = (ref.name, ref.args)

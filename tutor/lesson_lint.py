@@ -114,7 +114,7 @@ def _lesson_problems(lesson: Lesson, report: Report, known: dict[str, set[int]])
             elif step_id and step_id not in ids[lesson_id]:
                 yield f"{where}: {step.file} links to lesson:{target}, but lesson {lesson_id!r} has no step {step_id!r}"
         absent = features.missing(_requires(step))
-        commands = list(step.try_commands) + (step.myth.demo if step.myth else [])
+        commands = list(step.try_commands) + [l.text for l in (step.myth.demo if step.myth else []) if l.wait is None]
         if step.exercise:
             yield from (f"{where}: {p}" for p in _exercise_problems(step.exercise))
             commands += [line.text for line in _scripts(step.exercise, lesson) if line.wait is None]
@@ -154,9 +154,12 @@ def _refs(lesson: Lesson) -> Iterator[tuple[str, str]]:
         yield from ((ref, "sandbox.run") for ref in _command_refs(line.text))
     for step in lesson.steps:
         where = f"step '{step.id}'"
-        texts = list(step.try_commands) + (step.myth.demo if step.myth else [])
+        texts = list(step.try_commands)
         ex = step.exercise
         nodes = []
+        for line in step.myth.demo if step.myth else []:
+            texts += [line.text] if line.wait is None else []
+            nodes += [line.wait.condition] if line.wait else [p for p in line.parts if not isinstance(p, str)]
         if ex:
             if ex.setup:
                 for service in ex.setup.services:

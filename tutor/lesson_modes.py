@@ -80,8 +80,8 @@ class Myth:
     reality: str
     why: str | None = None
     """Why believing it would hurt."""
-    demo: list[str] = field(default_factory=list)
-    """Commands that show the reality live."""
+    demo: list["ScriptLine"] = field(default_factory=list)
+    """Commands that show the reality live ({EXPR} placeholders filled from the sandbox)."""
 
     def as_predict(self) -> "Predict":
         """The same commitment as a two-option prediction, so the app can reuse its predict flow."""
@@ -213,7 +213,7 @@ def read_myth(r: Any, node: yaml.Node, where: str) -> Myth:
         answer=answer,
         reality=r.text(fields["reality"], f"{where}.reality"),
         why=r.text(fields["why"], f"{where}.why") if "why" in fields else None,
-        demo=read_commands(r, fields["demo"], f"{where}.demo") if "demo" in fields else [],
+        demo=read_script(r, fields["demo"], f"{where}.demo") if "demo" in fields else [],
     )
 
 

@@ -23,7 +23,8 @@ SETTLE_TIMEOUT = 60.0
 @dataclass(frozen=True)
 class Action:
     kind: str
-    """stop-chaos, stop-task, delete-service, register-taskdef, create-service or scale-service."""
+    """stop-chaos, restore-zone, activate-instance, stop-task, delete-service, register-taskdef,
+    create-service or scale-service."""
     target: str
     count: int = 0
     task_definition: str = ""
@@ -31,6 +32,8 @@ class Action:
     def describe(self) -> str:
         return {
             "stop-chaos": f"end the chaos run on {self.target}",
+            "restore-zone": f"restore zone {self.target}",
+            "activate-instance": f"set instance {self.target} ACTIVE again",
             "stop-task": f"stop one-off task {self.target[:12]}",
             "delete-service": f"delete service {self.target}",
             "register-taskdef": f"register the task definitions in {Path(self.target).name}",
@@ -40,9 +43,18 @@ class Action:
 
 
 def plan(setup: SandboxSetup, snapshot: dict[str, Any], cluster: str = "default",
-         lesson: Lesson | None = None) -> list[Action]:
-    """The actions that turn `snapshot` into `setup` (the lesson's shipped task definitions included)."""
+         lesson: Lesson | None = None, instances: list[dict[str, Any]] | None = None) -> list[Action]:
+    """The actions that turn `snapshot` into `setup` (the lesson's shipped task definitions included).
+
+    `instances` are the cluster's container instances (see `instances()`): failed zones are
+    restored and drained instances set ACTIVE, so every step starts with the whole cluster.
+    """
     actions: list[Action] = []
+    for zone in sorted({i["availabilityZone"] for i in instances or [] if i.get("zoneFailed")}):
+        actions.append(Action("restore-zone", zone))
+    for instance in instances or []:
+        if instance.get("status") == "DRAINING":
+            actions.append(Action("activate-instance", instance["containerInstanceId"]))
     services = {s["serviceName"]: s for s in snapshot.get("services", []) if s.get("cluster", cluster) == cluster}
     wanted = {s.name: s for s in setup.services}
     if lesson is not None:
@@ -75,6 +87,14 @@ def plan(setup: SandboxSetup, snapshot: dict[str, Any], cluster: str = "default"
     return actions
 
 
+def instances(client: Any, cluster: str = "default") -> list[dict[str, Any]]:
+    """The cluster's container instances, or [] from a sandbox without them."""
+    try:
+        return client.lab("Instances", cluster=cluster).get("instances", [])
+    except Exception:  # an older control plane answers "unknown operation"; nothing to restore then
+        return []
+
+
 def _files_and_refs(lesson: Lesson) -> list[tuple[str, str]]:
     """Each shipped file with the last ref it registers (a file may hold several revisions)."""
     out, index = [], 0
@@ -103,6 +123,10 @@ def apply(actions: list[Action], setup: SandboxSetup, runner: Runner, timeout: f
             runner.run_command(f"servicelab taskdef register {shlex.quote(action.target)}")
         elif action.kind == "stop-chaos":
             client.lab("StopChaos", cluster=cluster, service=action.target)
+        elif action.kind == "restore-zone":
+            client.lab("SetZoneFailed", cluster=cluster, zone=action.target, failed=False)
+        elif action.kind == "activate-instance":
+            client.lab("SetInstanceStatus", cluster=cluster, instance=action.target, status="ACTIVE")
         elif action.kind == "stop-task":
             _quietly(lambda: client.ecs("StopTask", cluster=cluster, task=action.target, reason="lesson reset"))
         elif action.kind == "delete-service":

@@ -1,9 +1,10 @@
 """`lessons solve`: prove every exercise on a real sandbox of its own.
 
-For each exercise: reset the sandbox to the exercise's setup and check that its checks FAIL
-(a check that passes before the learner did anything cannot fail, which is a defect); for a
-pitfall lab, make the mistake and check that its symptoms show (and the fix's checks still
-fail); then apply the reference solution and check that every check PASSES in time.
+For each exercise: reset the sandbox to the exercise's setup and check that each of its checks
+FAILS (a check that passes before the learner did anything cannot fail, which is a defect);
+for a pitfall lab, first make the mistake, check that its symptoms show, and check that each
+of the fix's checks fails at that point; then apply the reference solution and check that
+every check PASSES in time.
 
 Speed: one control plane per lesson (the reset between exercises keeps services that already
 match), lessons in parallel, and short polls. Each lesson's sandbox gets an isolated name and
@@ -127,20 +128,23 @@ def _solve_one(lesson: Lesson, step_id: str, exercise: Exercise, box: LessonSand
     try:
         setup = exercise.setup or lesson.sandbox
         snapshot = runner.client.watch(-1, timeout=0, cluster=runner.cluster)
-        reset.apply(reset.plan(setup, snapshot, runner.cluster, lesson), setup, runner)
+        instances = reset.instances(runner.client, runner.cluster)
+        reset.apply(reset.plan(setup, snapshot, runner.cluster, lesson, instances), setup, runner)
         box.timeline.restart()
         _settle(box)
-        before = checks.evaluate_all(exercise.checks, box.timeline)
-        outcome.failed_before = not all(r.passed for r in before)
-        outcome.defects += [f"check '{r.check.describe()}' passes before the learner did anything, so it cannot fail"
-                            for r in before if r.passed]
+        moment = "before the learner did anything"
         if exercise.kind == "pitfall":
+            # A pitfall's checks judge the fix, so they must fail once the mistake is made; before
+            # it they may pass (the sandbox is still fine), which is the point of the lab.
             runner.run_script(exercise.mistake)
             symptoms = _wait_all(exercise.symptoms, box, exercise.timeout)
             outcome.symptoms_shown = all(r.passed for r in symptoms)
             outcome.defects += [f"symptom never showed after the mistake: {r.message}" for r in symptoms if not r.passed]
-            outcome.defects += [f"check '{r.check.describe()}' passes right after the mistake, so it cannot catch it"
-                                for r in checks.evaluate_all(exercise.checks, box.timeline) if r.passed]
+            moment = "right after the mistake"
+        before = checks.evaluate_all(exercise.checks, box.timeline)
+        outcome.failed_before = not all(r.passed for r in before)
+        outcome.defects += [f"check '{r.check.describe()}' passes {moment}, so it cannot fail"
+                            for r in before if r.passed]
         runner.run_script(exercise.solution)
         after = _wait_all(exercise.checks, box, exercise.timeout)
         outcome.passed_after = all(r.passed for r in after)

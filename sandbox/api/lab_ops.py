@@ -260,3 +260,89 @@ def op_shutdown(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str
         raise errors.ServerException("this control plane cannot be shut down over the API")
     info.shutdown(bool(body.get("removeEverything", True)))
     return {"shuttingDown": True}
+
+
+# -- load balancers -----------------------------------------------------------------------------
+@operation("CreateServiceWithLoadBalancer")
+def op_create_service_with_lb(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """ECS's CreateService (`createService`, checked as ECS checks it) behind a load balancer of
+    its own (`loadBalancer`: settings as lb.settings names them)."""
+    from ..lb import settings as lb_settings
+    from . import ecs_ops
+
+    request = dict(body["createService"])
+    lb_settings.check(body.get("loadBalancer"))  # refuse bad settings before anything exists
+    ecs_ops.check("CreateService", request)
+    cluster = request.get("cluster", "default").rsplit("/", 1)[-1]
+    td = sb.task_definition(str(request.get("taskDefinition", "")).rsplit("/", 1)[-1])
+    if td.container_port is None:
+        raise errors.InvalidParameterException(
+            f"task definition {td.ref} has no containerPort: a load balancer needs a port to send requests to"
+        )
+    # One step under the store lock: no pass ever sees the service without its load balancer.
+    with sb.store.lock:
+        ecs_ops.OPERATIONS["CreateService"](sb, request, Arns())
+        service = sb.set_load_balancer(cluster, request["serviceName"], body.get("loadBalancer") or {})
+        tasks = sb.store.tasks_of(service.cluster, service.name)
+        shape = shapes.service(service, tasks, Arns())
+        shape.update(shapes.service_extras(service, tasks))
+        return {"service": shape}
+
+
+@operation("LoadBalancers")
+def op_load_balancers(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """Each load-balanced service's URL and targets with their health, plus live request counts."""
+    cluster = body.get("cluster", "default")
+    sb.cluster(cluster)
+    if body.get("service"):
+        sb.service(cluster, body["service"])
+    out = []
+    with sb.store.lock:
+        services = [s for s in sb.store.services.values()
+                    if s.cluster == cluster and s.load_balancer is not None and s.status != "INACTIVE"
+                    and (not body.get("service") or s.name == body["service"])]
+        for s in sorted(services, key=lambda s: s.name):
+            shape = {"service": s.name, "cluster": s.cluster, **shapes.load_balancer(s, sb.store.tasks_of(s.cluster, s.name))}
+            live = sb.load_balancers.traffic(s.key) if sb.load_balancers is not None else None
+            shape["requests"] = live["requests"] if live else 0
+            shape["rejected"] = live["rejected"] if live else 0
+            for target in shape["targets"]:
+                counters = (live or {}).get("targets", {}).get(target["taskId"], {})
+                target.update(requests=counters.get("requests", 0), inFlight=counters.get("inFlight", 0),
+                              reason=counters.get("reason") or None)
+            out.append(shape)
+    return {"loadBalancers": out}
+
+
+# -- auto scaling -------------------------------------------------------------------------------
+def _scaling_shape(sb: Sandbox, cluster: str, name: str) -> dict[str, Any]:
+    with sb.store.lock:
+        service = sb.service(cluster, name)
+        return {"service": name, "desiredCount": service.desired_count, "scaling": shapes.scaling(service)}
+
+
+@operation("PutScalingPolicy")
+def op_put_scaling_policy(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """Target tracking on `metric` (cpu or requests) at `target`, within minCapacity..maxCapacity."""
+    from ..autoscaling.policy import DEFAULT_COOLDOWN
+
+    cluster = body.get("cluster", "default")
+    sb.set_scaling_policy(
+        cluster, body["service"], body["metric"], body["target"], body["minCapacity"], body["maxCapacity"],
+        body.get("scaleOutCooldown", DEFAULT_COOLDOWN), body.get("scaleInCooldown", DEFAULT_COOLDOWN),
+    )
+    return _scaling_shape(sb, cluster, body["service"])
+
+
+@operation("DeleteScalingPolicy")
+def op_delete_scaling_policy(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    cluster = body.get("cluster", "default")
+    sb.delete_scaling_policy(cluster, body["service"])
+    return _scaling_shape(sb, cluster, body["service"])
+
+
+@operation("DescribeScaling")
+def op_describe_scaling(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    cluster = body.get("cluster", "default")
+    sb.cluster(cluster)
+    return _scaling_shape(sb, cluster, body["service"])

@@ -188,6 +188,57 @@ def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
         "chaos": (
             {"every": s.chaos.every, "until": s.chaos.until, "stopped": s.chaos.stopped} if s.chaos else None
         ),
+        "loadBalancer": load_balancer(s, tasks),
+        "scaling": scaling(s),
+    }
+
+
+def load_balancer(s: Service, tasks: list[Task]) -> dict[str, Any] | None:
+    """The service's load balancer: its URL and its targets with their health (None without one)."""
+    lb = s.load_balancer
+    if lb is None:
+        return None
+    port = lb.get("listenerPort")
+    return {
+        "url": f"http://127.0.0.1:{port}" if port else None,
+        "targetGroupArn": lb.get("targetGroupArn"),
+        "containerName": lb.get("containerName"),
+        "containerPort": lb.get("containerPort"),
+        "healthCheck": {
+            "path": lb["healthCheckPath"],
+            "intervalSeconds": lb["healthCheckIntervalSeconds"],
+            "healthyThreshold": lb["healthyThresholdCount"],
+            "unhealthyThreshold": lb["unhealthyThresholdCount"],
+        },
+        "deregistrationDelaySeconds": lb["deregistrationDelaySeconds"],
+        "targets": [
+            {"taskId": t.task_id, "port": t.host_port, "health": t.target_health}
+            for t in sorted(tasks, key=lambda t: (t.started_at or t.created_at, t.task_id))
+            if t.target_health is not None and t.last_status != STOPPED
+        ],
+    }
+
+
+def scaling(s: Service) -> dict[str, Any] | None:
+    """The target-tracking policy against the metric, and its latest action (None without one)."""
+    if not s.autoscaling:
+        return None
+    from ..autoscaling.policy import METRICS
+
+    policy = s.autoscaling["policy"]
+    state = s.autoscaling.get("state") or {}
+    return {
+        "metric": policy["metric"],
+        "metricName": METRICS[policy["metric"]],
+        "target": policy["target"],
+        "current": state.get("metric"),
+        "capacity": state.get("capacity"),
+        "min": policy["min_capacity"],
+        "max": policy["max_capacity"],
+        "scaleOutCooldown": policy["scale_out_cooldown"],
+        "scaleInCooldown": policy["scale_in_cooldown"],
+        "status": state.get("status"),
+        "lastAction": state.get("lastAction"),
     }
 
 

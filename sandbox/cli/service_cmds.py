@@ -75,6 +75,36 @@ def with_deployment_options(fn):
     return fn
 
 
+# Target group settings; defaults (shorter than AWS's, so lessons do not wait) in sandbox/lb/settings.py.
+LOAD_BALANCER_OPTIONS = {
+    "health_check_path": "healthCheckPath",
+    "health_check_interval": "healthCheckIntervalSeconds",
+    "healthy_threshold": "healthyThresholdCount",
+    "unhealthy_threshold": "unhealthyThresholdCount",
+    "deregistration_delay": "deregistrationDelaySeconds",
+}
+load_balancer_options = [
+    click.option("--load-balancer", "load_balancer", is_flag=True,
+                 help="Put the service behind a load balancer of its own on 127.0.0.1 (see `servicelab lb ls`)."),
+    click.option("--health-check-path", metavar="PATH", help="Target health check path (default /health)."),
+    click.option("--health-check-interval", type=int, metavar="S", help="Seconds between target health checks (default 5; AWS 30)."),
+    click.option("--healthy-threshold", type=int, metavar="N", help="Passes in a row to become healthy (default 2; AWS 5)."),
+    click.option("--unhealthy-threshold", type=int, metavar="N", help="Failures in a row to become unhealthy (default 2)."),
+    click.option("--deregistration-delay", type=int, metavar="S",
+                 help="Seconds a draining target may finish its requests (default 5; AWS 300)."),
+]
+
+
+def with_load_balancer_options(fn):
+    for option in reversed(load_balancer_options):
+        fn = option(fn)
+    return fn
+
+
+def _load_balancer_settings(options: dict) -> dict:
+    return {LOAD_BALANCER_OPTIONS[k]: v for k, v in options.items() if k in LOAD_BALANCER_OPTIONS and v is not None}
+
+
 @service_group.command("create")
 @click.argument("name")
 @click.option("--task-def", "task_def", default="web:1", show_default=True, metavar="FAMILY[:REV]")
@@ -84,22 +114,38 @@ def with_deployment_options(fn):
 @click.option("--placement-constraint", "constraints", multiple=True, metavar="TYPE[:EXPR]",
               help="distinctInstance, or memberOf:'attribute:ecs.availability-zone != us-east-1a' (repeatable).")
 @with_deployment_options
+@with_load_balancer_options
 @json_option
 @click.pass_obj
 def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constraints, min_healthy, max_percent,
-               circuit_breaker, rollback, az_rebalancing, as_json: bool) -> None:
+               circuit_breaker, rollback, az_rebalancing, load_balancer: bool, as_json: bool, **lb_options) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
-    result = lab.ecs(
-        "CreateService", cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
+    request = dict(
+        cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
         placementStrategy=_strategy(strategy), placementConstraints=_constraints(constraints),
         deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback),
         availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
     )
+    settings = _load_balancer_settings(lb_options)
+    if settings and not load_balancer:
+        raise click.UsageError("load balancer settings need --load-balancer")
+    if load_balancer:
+        # A servicelab operation: ECS's CreateService plus the load balancer, in one step.
+        result = lab.lab("CreateServiceWithLoadBalancer",
+                         createService={k: v for k, v in request.items() if v is not None}, loadBalancer=settings)
+    else:
+        result = lab.ecs("CreateService", **request)
     if as_json:
         emit_json(result["service"])
         return
-    click.echo(f"service {name} created: desired {count} × {task_def}")
-    _aws(f"create-service --cluster {lab.cluster} --service-name {name} --task-definition {task_def} --desired-count {count}")
+    lb = result["service"].get("loadBalancer")
+    click.echo(f"service {name} created: desired {count} × {task_def}"
+               + (f", behind a load balancer at {lb['url']}" if lb else ""))
+    aws = f"create-service --cluster {lab.cluster} --service-name {name} --task-definition {task_def} --desired-count {count}"
+    if lb:
+        aws += (f" --load-balancers targetGroupArn={lb['targetGroupArn']},"
+                f"containerName={lb['containerName']},containerPort={lb['containerPort']}")
+    _aws(aws)
 
 
 @service_group.command("scale")

@@ -106,9 +106,12 @@ class ServiceBalancer:
         return self.port
 
     async def close(self) -> None:
+        checkers = [t.checker for t in self.targets.values() if t.checker is not None]
         for target in self.targets.values():
             self._stop_checking(target)
             target.idle.set()
+        # Wait for the cancelled checks, so none is left on a loop about to close.
+        await asyncio.gather(*checkers, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
         for session in (self._session, self._checks):

@@ -99,6 +99,7 @@ class LoadBalancers:
 
     async def _shutdown(self) -> None:
         self._sync_task.cancel()
+        await asyncio.gather(self._sync_task, return_exceptions=True)
         for balancer in list(self.balancers.values()):
             await balancer.close()
         self.balancers.clear()

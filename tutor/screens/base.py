@@ -99,6 +99,8 @@ class SandboxScreen(TutorScreen):
         Binding("l", "logs", "Logs", tooltip="Follow the selected task's logs"),
         Binding("e", "shell", "Shell",
                 tooltip="Open a shell inside the selected task; exit comes back (aws ecs execute-command)"),
+        Binding("t", "focus_tasks", "Tasks", show=False,
+                tooltip="Put the cursor in the task table (then up and down select a task)"),
         Binding("colon", "command_bar", "Command", key_display=":",
                 tooltip="The command bar: servicelab commands and their aws ecs forms"),
         Binding("right_square_bracket", "cycle_service(1)", "Next service", show=False, key_display="]",
@@ -193,12 +195,11 @@ class SandboxScreen(TutorScreen):
             if source == "bar":
                 self._from_bar.add(id(op))
             self.tutor.link.act(op)
+        # The twin goes on the panel's action line, which stays put: a toast per key press would
+        # pile up over the panel when a learner presses + five times in a row.
         if op.changes or op.name in ("logs", "exec"):
             self.panel.note_action(op)
-        if source == "key":
-            self.notify(op.twin, title=op.summary, timeout=6)  # in --plain mode, notify announces too
-        else:
-            self.announce(f"{op.summary}: {op.twin}")
+        self.announce(f"{op.summary}: {op.twin}")
         for note in op.notes:
             self.bar.say(note, kind="twin")
 
@@ -324,6 +325,9 @@ class SandboxScreen(TutorScreen):
         task = self._selected_live_task("press e to open a shell in it")
         if task:
             self.run_operation(commands.exec_task(self.cluster, task, ["sh"]))
+
+    def action_focus_tasks(self) -> None:
+        self.panel.query_one("#task-table").focus()
 
     def action_command_bar(self) -> None:
         self.bar.open()

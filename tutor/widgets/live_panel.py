@@ -58,6 +58,8 @@ class LivePanel(Vertical):
         self.histories: dict[str, CountHistory] = {}
         self.connected = False
         self._stats_wanted: list[str] = []
+        self._detail_key: tuple | None = None
+        self._table_drawn = 0.0
         self._timer = None
 
     def compose(self) -> ComposeResult:
@@ -179,6 +181,7 @@ class LivePanel(Vertical):
         rows = task_rows(self.snapshot, self.service, self.stats, self.clock()) if self.service or self.snapshot else []
         table = self.query_one(TaskTable)
         table.show_rows(rows)
+        self._table_drawn = time.monotonic()
         self._show_detail()
         self._want_stats([r.task_id for r in rows if r.last_status == "RUNNING"])
 
@@ -188,14 +191,20 @@ class LivePanel(Vertical):
             self.post_message(self.StatsWanted(task_ids))
 
     def _tick(self) -> None:
-        if self.snapshot is not None:
+        # Uptimes move on; but if stats redrew the table moments ago, that redraw will do.
+        if self.snapshot is not None and time.monotonic() - self._table_drawn >= TICK_SECONDS * 0.9:
             self._render_table()
             view = self.view
             self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, self.clock())
 
     def _show_detail(self) -> None:
-        detail = self.query_one("#task-detail", Static)
         task = self.selected_task
+        key = ((task.task_id, task.last_status, task.desired_status, task.health, task.note) if task else None,
+               self.service is not None)
+        if key == self._detail_key:
+            return  # Static.update re-lays out the screen: only when what it says changed
+        self._detail_key = key
+        detail = self.query_one("#task-detail", Static)
         if task is None:
             detail.update(Content("No task selected." if self.service else ""))
             return

@@ -1,0 +1,71 @@
+"""`servicelab traffic NAME`: a bounded traffic generator against a service's load balancer."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from .context import Lab, emit_json, fail
+
+
+@click.command("traffic")
+@click.argument("name")
+@click.option("--rps", type=float, default=10.0, show_default=True, help="Requests per second (up to 500).")
+@click.option("--for", "seconds", type=float, default=10.0, show_default=True, metavar="SECONDS",
+              help="How long to send (up to 600).")
+@click.option("--path", default="/", show_default=True, help="Path to request.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"requests", "errors", "p50_ms", "p99_ms"}.')
+@click.pass_obj
+def traffic_cmd(lab: Lab, name: str, rps: float, seconds: float, path: str, as_json: bool) -> None:
+    """Send RPS requests per second to the service's load balancer for SECONDS; report errors and latency."""
+    from .. import traffic
+
+    try:
+        traffic.check(rps, seconds)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    balancers = lab.lab("LoadBalancers", cluster=lab.cluster, service=name)["loadBalancers"]
+    if not balancers:
+        fail(f"service {name!r} has no load balancer; create it with `servicelab service create {name} --load-balancer`")
+    url = balancers[0]["url"]
+    if not url:
+        fail(f"the load balancer of {name!r} is still starting; try again in a moment")
+    target = url + (path if path.startswith("/") else "/" + path)
+    if not as_json:
+        click.echo(f"sending {rps:g} requests/s to {target} for {seconds:g}s …", err=True)
+    report = asyncio.run(traffic.run(target, rps, seconds, on_result=None if as_json else _progress(rps)))
+    summary = report.summary()
+    if as_json:
+        emit_json(summary)
+        return
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    p50 = "-" if summary["p50_ms"] is None else f"{summary['p50_ms']:.1f} ms"
+    p99 = "-" if summary["p99_ms"] is None else f"{summary['p99_ms']:.1f} ms"
+    click.echo(f"{summary['requests']} requests in {report.seconds:.1f}s, {summary['errors']} errors, p50 {p50}, p99 {p99}")
+    click.echo("  answers: " + ", ".join(f"{k} × {v}" for k, v in report.statuses().most_common()))
+    tasks = report.tasks()
+    if tasks:
+        click.echo("  served by: " + ", ".join(f"{k[:8]} × {v}" for k, v in tasks.most_common()))
+
+
+def _progress(rps: float):
+    """A one-line running count on a terminal, about once a second."""
+    if not sys.stderr.isatty():
+        return None
+    seen = {"n": 0, "errors": 0}
+    every = max(1, round(rps))
+
+    def on_result(result) -> None:
+        seen["n"] += 1
+        seen["errors"] += result.failed
+        if seen["n"] % every == 0:
+            click.echo(f"\r  {seen['n']} answered, {seen['errors']} errors", err=True, nl=False)
+
+    return on_result
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(traffic_cmd)
