@@ -34,14 +34,20 @@ class Backend:
 
     async def _start(self) -> int:
         app = web.Application()
-        app.router.add_get("/", lambda r: web.Response(text=self.name))
-        app.router.add_get("/health", lambda r: web.Response(status=200 if self.healthy else 500))
+        app.router.add_get("/", self._index)
+        app.router.add_get("/health", self._health)
         app.router.add_get("/slow", self._slow)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         return self.runner.addresses[0][1]
+
+    async def _index(self, request: web.Request) -> web.Response:
+        return web.Response(text=self.name)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(status=200 if self.healthy else 500)
 
     async def _slow(self, request: web.Request) -> web.Response:
         await asyncio.sleep(float(request.query.get("s", "1")))

@@ -134,6 +134,31 @@ def scale_service(cluster: str, name: str, count: int) -> Operation:
     )
 
 
+def update_service(cluster: str, name: str, task_definition: str | None, count: int | None,
+                   force: bool = False) -> Operation:
+    """A new task definition (or a forced deployment) rolls the service; a count alone scales it."""
+    if task_definition is None and not force:
+        if count is None:
+            raise CommandError("update-service needs --task-definition, --desired-count or --force-new-deployment")
+        return scale_service(cluster, name, count)
+    params: dict = {"cluster": cluster, "service": name}
+    if task_definition is not None:
+        params["taskDefinition"] = task_definition
+    if count is not None:
+        params["desiredCount"] = count
+    if force:
+        params["forceNewDeployment"] = True
+    what = f"deploy {task_definition} to {name}" if task_definition else f"redeploy {name}"
+    return Operation(
+        ECS, "UpdateService", params,
+        _cli(cluster, "service", "update", name, *(("--task-def", task_definition) if task_definition else ()),
+             *(("--count", count) if count is not None else ()), "--force-new-deployment" if force else None),
+        _aws("update-service", cluster, ("--service", name), ("--task-definition", task_definition),
+             ("--desired-count", count), ("--force-new-deployment", force)),
+        what + " (a rolling deployment)", show="service", changes=True,
+    )
+
+
 def delete_service(cluster: str, name: str, force: bool) -> Operation:
     return Operation(
         ECS, "DeleteService", {"cluster": cluster, "service": name, "force": force},
@@ -312,6 +337,12 @@ CLI_COMMANDS: list[CliCommand] = [
                "create a service"),
     CliCommand(("service", "scale"), (("NAME", "service"), ("COUNT", "int")), {"--json": Opt("json", "flag")},
                lambda c, v: scale_service(c, v["NAME"], v["COUNT"]), "set a service's desired count"),
+    CliCommand(("service", "update"), (("NAME", "service"),),
+               {"--task-def": Opt("task_def", "taskdef"), "--count": Opt("count", "int"),
+                "--force-new-deployment": Opt("force_new_deployment", "flag"), "--json": Opt("json", "flag")},
+               lambda c, v: update_service(c, v["NAME"], v.get("task_def"), v.get("count"),
+                                           bool(v.get("force_new_deployment"))),
+               "roll a service to another task definition"),
     CliCommand(("service", "delete"), (("NAME", "service"),), {"--force": Opt("force", "flag")},
                lambda c, v: delete_service(c, v["NAME"], bool(v.get("force"))), "delete a service"),
     CliCommand(("task", "ls"), (),
@@ -372,8 +403,12 @@ AWS_COMMANDS: dict[str, AwsCommand] = {c.name: c for c in [
                "servicelab service create NAME --task-def FAMILY:REV --count N"),
     AwsCommand("update-service",
                {"--cluster": Opt("cluster"), "--service": Opt("service", "service", True),
-                "--desired-count": Opt("desired-count", "int", True)},
-               lambda c, v: scale_service(c, v["service"], v["desired-count"]), "servicelab service scale NAME COUNT"),
+                "--desired-count": Opt("desired-count", "int"),
+                "--task-definition": Opt("task-definition", "taskdef"),
+                "--force-new-deployment": Opt("force-new-deployment", "flag")},
+               lambda c, v: update_service(c, v["service"], v.get("task-definition"), v.get("desired-count"),
+                                           bool(v.get("force-new-deployment"))),
+               "servicelab service scale NAME COUNT / servicelab service update NAME --task-def FAMILY:REV"),
     AwsCommand("delete-service", {"--cluster": Opt("cluster"), "--service": Opt("service", "service", True),
                                   "--force": Opt("force", "flag"), "--no-force": Opt("no-force", "flag")},
                lambda c, v: delete_service(c, v["service"], bool(v.get("force"))), "servicelab service delete NAME"),

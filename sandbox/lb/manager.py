@@ -98,8 +98,12 @@ class LoadBalancers:
         self._sync_task = asyncio.get_running_loop().create_task(self._sync_forever())
 
     async def _shutdown(self) -> None:
-        self._sync_task.cancel()
-        await asyncio.gather(self._sync_task, return_exceptions=True)
+        # Ended by the flag, not by cancel(): Python 3.11's wait_for can swallow a cancellation
+        # that arrives just as the wait completes, and the look-ups would then go on forever.
+        self._poked.set()
+        done, _ = await asyncio.wait({self._sync_task}, timeout=5)
+        if not done:
+            self._sync_task.cancel()
         for balancer in list(self.balancers.values()):
             await balancer.close()
         self.balancers.clear()
@@ -133,11 +137,13 @@ class LoadBalancers:
 
     # -- keeping in step with the store -------------------------------------------------------
     async def _sync_forever(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 await asyncio.wait_for(self._poked.wait(), SYNC_EVERY)
             except asyncio.TimeoutError:
                 pass
+            if self._closing.is_set():
+                break
             self._poked.clear()
             try:
                 view = await asyncio.to_thread(self._read)
