@@ -27,7 +27,7 @@ def control_plane(runtime: str = "docker") -> Iterator[tuple]:
     name = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ["SERVICELAB_HOME"] = home
     from sandbox.client import Client
-    from sandbox.daemon import read_api_file, spawn, wait_for_api
+    from sandbox.daemon import spawn, wait_for_api
 
     process = spawn(name, runtime)
     info = wait_for_api(name, process)

@@ -128,3 +128,47 @@ class TestMetrics:
         assert sampler.sample(0, 2) is None
         assert sampler.sample(100, 2) == (600.0, 2)  # 100 in 5 s = 1200/min over 2 targets
         assert sampler.sample(100, 0) is None  # no healthy target, no data
+
+
+class TestScalerLoop:
+    """The loop's glue on the fake runtime and a fake clock: sample, decide, apply, with events."""
+
+    def test_cpu_scales_out_then_in_only_after_the_scale_in_cooldown(self):
+        from sandbox.autoscaling.scaler import AutoScaler
+        from tests.sandbox_fixtures import fake_sandbox, settle
+
+        sb, control, runtime, clock = fake_sandbox()
+        sb.create_service("default", "web", "web:1", 1)
+        settle(control)
+        load = {"percent": 25.0}  # Docker's percent: a quarter core = 200% of web:1's 128 units
+        runtime.stats = lambda cid: Stats(load["percent"], 0)
+        sb.set_scaling_policy("default", "web", "cpu", 50, 1, 3, scale_out_cooldown=60, scale_in_cooldown=120)
+        scaler = AutoScaler(sb)
+        service = sb.store.service("default", "web")
+
+        def tick_until(predicate, limit=100):
+            for _ in range(limit):
+                scaler.tick()
+                settle(control, passes=2)
+                if predicate():
+                    return clock.now()
+                clock.advance(5)
+            raise AssertionError(f"not reached; scaling: {service.autoscaling}")
+
+        out_at = tick_until(lambda: service.desired_count == 3)
+        assert "Message: Successfully set desired count to 3. Change successfully fulfilled by ecs." in [
+            e.message for e in service.events]
+        assert service.autoscaling["state"]["lastAction"]["direction"] == "out"
+        assert any(d["text"].startswith("auto scaling: ECSServiceAverageCPUUtilization 200.0% > target 50")
+                   for d in service.decisions)
+        load["percent"] = 0.0
+        in_at = tick_until(lambda: service.desired_count == 1)
+        assert 120 <= in_at - out_at <= 130
+        assert "Message: Successfully set desired count to 1. Change successfully fulfilled by ecs." in [
+            e.message for e in service.events]
+        # The app's view of it.
+        from sandbox.api import shapes
+
+        view = shapes.service_extras(service, sb.store.tasks_of("default", "web"))["scaling"]
+        assert view["metric"] == "cpu" and view["min"] == 1 and view["max"] == 3 and view["current"] == 0.0
+        assert view["lastAction"]["to"] == 1

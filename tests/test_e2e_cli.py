@@ -10,18 +10,8 @@ import time
 import pytest
 
 from tests.cli_support import CliSandbox, docker_containers
-from tests.docker_support import require_docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-
-@pytest.fixture
-def lab(tmp_path):
-    require_docker()
-    sandbox = CliSandbox(tmp_path / "home")
-    yield sandbox
-    sandbox.down()
-    assert docker_containers(sandbox.name) == []
 
 
 def test_create_scale_kill_recover(lab):

@@ -6,19 +6,9 @@ from collections import Counter
 
 import pytest
 
-from tests.cli_support import CliSandbox, docker_containers
-from tests.docker_support import require_docker
+from tests.cli_support import CliSandbox
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-
-@pytest.fixture
-def lab(tmp_path):
-    require_docker()
-    sandbox = CliSandbox(tmp_path / "home")
-    yield sandbox
-    sandbox.down()
-    assert docker_containers(sandbox.name) == []
 
 
 def zones(lab: CliSandbox, service: str = "web") -> Counter:

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
