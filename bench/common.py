@@ -31,7 +31,7 @@ def control_plane(runtime: str = "docker") -> Iterator[tuple]:
 
     process = spawn(name, runtime)
     info = wait_for_api(name, process)
-    client = Client(info["api"], timeout=60)
+    client = Client.for_sandbox(name, info["api"], timeout=60)
     try:
         yield client, name, info["pid"]
     finally:

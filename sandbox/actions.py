@@ -7,11 +7,12 @@ the runtime: converging is the control loop's job.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from typing import Any
 
-from . import errors, placement
+from . import errors, placement, quotas
 from . import events as wording
 from .autoscaling import policy as scaling
 from .lb import settings as lb_settings
@@ -84,6 +85,8 @@ class Sandbox:
         """The running sandbox's lb.manager.LoadBalancers (live counters for `lb ls`), if any."""
         self.autoscaler = None
         """The running sandbox's autoscaling.scaler.AutoScaler, if any."""
+        self.quota: quotas.Quota | None = None
+        """A workshop's per-learner quota (sandbox/quotas.py); None outside workshops."""
 
     # -- clusters -----------------------------------------------------------------------------
     def cluster(self, name: str) -> Cluster:
@@ -121,6 +124,8 @@ class Sandbox:
         check_count(memory, "memory", 128, 65536)
         with self.store.lock:
             self.cluster(cluster)
+            # More room can let an oversized service place, and a DAEMON service runs one more task.
+            quotas.check(self.store, self.quota, quotas.Change(instances=(cluster, cpu, memory)))
             instance = self._add_instance(cluster, zone, cpu, memory)
             self._commit_cluster(cluster)
             return instance
@@ -271,6 +276,7 @@ class Sandbox:
             )
             if load_balancer is not None:
                 service.load_balancer = self._load_balancer(service, td, load_balancer)
+            quotas.check(self.store, self.quota, quotas.Change(service=service))
             self.store.services[service.key] = service
             self._commit(_service_key(cluster, name))
             return service
@@ -358,6 +364,16 @@ class Sandbox:
             if (service is None or service.status != ACTIVE or service.autoscaling is None
                     or service.desired_count != from_count):
                 return False
+            try:
+                quotas.check(self.store, self.quota, quotas.Change(
+                    service=dataclasses.replace(service, desired_count=to_count)))
+            except errors.LimitExceededException as exc:
+                # Auto scaling stops at the quota, and says so where the learner looks.
+                if not service.decisions or service.decisions[0].get("text") != f"auto scaling: {exc.message}":
+                    service.decisions.insert(0, {"at": self.clock.now(), "text": f"auto scaling: {exc.message}"})
+                    del service.decisions[DECISIONS_KEPT:]
+                    self._commit(_service_key(cluster, name))
+                return False
             now = self.clock.now()
             service.desired_count = to_count
             state = service.autoscaling.setdefault("state", {})
@@ -390,6 +406,17 @@ class Sandbox:
                 td = self.task_definition(task_definition)
                 if td.status != ACTIVE:
                     raise errors.ClientException(f"TaskDefinition {td.ref} is inactive")
+                if service.load_balancer is not None and td.container_port is None:
+                    raise errors.InvalidParameterException(
+                        f"task definition {td.ref} has no containerPort, and service {name!r} has a load balancer "
+                        "that sends requests to one"
+                    )
+            if desired_count is not None or td is not None:
+                quotas.check(self.store, self.quota, quotas.Change(service=dataclasses.replace(
+                    service,
+                    desired_count=service.desired_count if desired_count is None else desired_count,
+                    task_definition=service.task_definition if td is None else td.ref,
+                )))
             if deployment is not None:
                 service.deployment_configuration = deployment
             if az_rebalancing is not None:
@@ -480,6 +507,7 @@ class Sandbox:
         with self.store.lock:
             self.cluster(cluster)
             td = self.task_definition(task_definition)
+            quotas.check(self.store, self.quota, quotas.Change(one_off=(td, count, cluster)))
             now = self.clock.now()
             tasks = []
             for _ in range(count):

@@ -7,7 +7,8 @@ from typing import Any, Iterator
 
 import requests
 
-from . import errors
+from . import errors, tokens
+from .tokens import HEADER
 from .api.protocol import ECS_PREFIX, JSON_TYPE, LAB_PREFIX
 
 
@@ -18,10 +19,18 @@ class ControlPlaneDown(Exception):
 class Client:
     """Calls one control plane's API. Thread-safe enough for one call per thread."""
 
-    def __init__(self, address: str, timeout: float = 10.0) -> None:
+    def __init__(self, address: str, timeout: float = 10.0, token: str | None = None) -> None:
         self.address = address.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        if token:
+            # A workshop sandbox's API admits only its learner (sandbox/tokens.py).
+            self.session.headers[HEADER] = token
+
+    @classmethod
+    def for_sandbox(cls, sandbox: str, address: str, timeout: float = 10.0) -> "Client":
+        """A client for `sandbox`'s control plane, with its token when it has one."""
+        return cls(address, timeout, tokens.read(sandbox))
 
     def _post(self, target: str, params: dict[str, Any], timeout: float | None, stream: bool = False):
         try:

@@ -20,13 +20,15 @@ from typing import Iterator
 
 from aiohttp import web
 
-from . import atomic, paths
+from . import atomic, classroom, paths
 from .actions import Sandbox
 from .autoscaling.scaler import AutoScaler
 from .api.lab_ops import ServerInfo
+from .api.auth import TokenGuard
 from .api.server import ApiServer
 from .clock import SystemClock
 from .controller import ControlPlane
+from .idle import IdleWatch
 from .lb.manager import LoadBalancers
 from .runtime.select import select_runtime
 from .store import Store
@@ -105,13 +107,21 @@ def serve(name: str, runtime_kind: str | None = None, port: int = 0, announce=pr
     directory = paths.ensure_sandbox_dir(name)
     with sandbox_lock(directory):
         _configure_logging(directory)
+        # Before anything starts: a bad workshop file refuses to start, saying where it is wrong.
+        lab = classroom.settings(directory)
         sandbox, store = build(name, runtime_kind, directory)
+        sandbox.quota = lab.quota
         control = sandbox.control
-        info = ServerInfo(sandbox=name, runtime=control.runtime.name, pid=os.getpid(), state_dir=str(directory))
-        asyncio.run(_serve_async(sandbox, info, directory, port, announce))
+        info = ServerInfo(sandbox=name, runtime=control.runtime.name, pid=os.getpid(), state_dir=str(directory),
+                          workshop=str(lab.workshop.path) if lab.workshop else None, idle_timeout=lab.idle_timeout)
+        if lab.workshop:
+            log.info("workshop %r (%s): quota %s, API token required", lab.workshop.title, lab.workshop.path,
+                     lab.quota.to_dict())
+        asyncio.run(_serve_async(sandbox, info, directory, port, announce, lab.token))
 
 
-async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port: int, announce) -> None:
+async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port: int, announce,
+                       token: str | None = None) -> None:
     control = sandbox.control
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
@@ -127,7 +137,8 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
     control.start()
     sandbox.load_balancers.start()
     sandbox.autoscaler.start()
-    server = ApiServer(sandbox, info)
+    idle = IdleWatch(info.idle_timeout) if info.idle_timeout else None
+    server = ApiServer(sandbox, info, guard=TokenGuard(token) if token else None, idle=idle)
     runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
@@ -140,9 +151,18 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
     })
     log.info("control plane for sandbox %s serving %s on the %s runtime", info.sandbox, info.api, info.runtime)
     announce(f"servicelab control plane: sandbox {info.sandbox!r}, {info.runtime} runtime, API {info.api}")
+
+    def idle_shutdown(seconds: float) -> None:
+        log.info("idle cleanup: no request for %.0fs (idle timeout %.0fs); stopping and removing everything",
+                 seconds, info.idle_timeout)
+        shutdown(True)
+
+    idle_task = asyncio.ensure_future(idle.run(idle_shutdown)) if idle else None
     try:
         await done.wait()
     finally:
+        if idle_task is not None:
+            idle_task.cancel()
         # Give the Shutdown response a moment to leave before the listener closes.
         await asyncio.sleep(0.1)
         await runner.cleanup()
@@ -187,7 +207,7 @@ def wait_for_api(name: str, process: subprocess.Popen | None, timeout: float = S
         info = read_api_file(name)
         if info:
             try:
-                Client(info["api"]).lab("Status")
+                Client.for_sandbox(name, info["api"]).lab("Status")
                 return info
             except ControlPlaneDown:
                 pass

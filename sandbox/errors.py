@@ -48,6 +48,18 @@ class UnsupportedFeatureException(SandboxError):
     exit_status = 2
 
 
+class LimitExceededException(SandboxError):
+    """A workshop quota refused the change (ECS's own name for "the limit for the resource was exceeded")."""
+
+    code = "LimitExceededException"
+
+
+class UnrecognizedClientException(SandboxError):
+    """A workshop sandbox's API was called without its token (what AWS answers for a bad key)."""
+
+    code = "UnrecognizedClientException"
+
+
 class ServerException(SandboxError):
     code = "ServerException"
 

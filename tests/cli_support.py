@@ -26,6 +26,8 @@ class CliSandbox:
             "SERVICELAB_SANDBOX": self.name,
             "SERVICELAB_RUNTIME": runtime,
             "NO_COLOR": "1",
+            # Every response the control plane sends is checked against botocore's output shapes.
+            "SERVICELAB_CHECK_RESPONSES": "1",
         }
 
     def run(self, *args: str, check: bool = True, timeout: float = 60, input: str | None = None):

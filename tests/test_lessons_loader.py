@@ -78,15 +78,21 @@ class TestShippedLessons:
         by_id = {lesson.id: lesson for lesson in load_lessons()}
         assert (by_id["services-and-tasks"].level, by_id["services-and-tasks"].covers) == ("Foundation", ["build-up-1", "build-up-2"])
         assert (by_id["keeping-count"].level, by_id["keeping-count"].covers) == ("Foundation", ["build-up-3", "myth-1"])
-        assert (by_id["tasks-are-containers"].level, by_id["tasks-are-containers"].covers) == ("Intermediate", ["build-up-4"])
+        assert (by_id["tasks-are-containers"].level, by_id["tasks-are-containers"].covers) == ("Intermediate", ["build-up-4", "myth-2"])
+
+    def test_every_seed_section_is_covered_once_the_set_is_complete(self):
+        covered = {section for lesson in load_lessons() for section in lesson.covers}
+        assert covered == set(SEED_SECTIONS)
+        assert 10 <= len(load_lessons()) <= 14
 
     def test_every_step_is_short_markdown_with_something_to_try(self):
-        """3-6 steps per lesson; each step renders as CommonMark and points at a sandbox command."""
+        """3-7 steps per lesson; each step renders as CommonMark and, unless it is a quiz, points
+        at a sandbox command."""
         md = MarkdownIt("commonmark")
         for lesson in load_lessons():
-            assert 3 <= len(lesson.steps) <= 6, lesson.id
+            assert 3 <= len(lesson.steps) <= 7, lesson.id
             for step in lesson.steps:
-                assert step.try_commands, f"{lesson.id}/{step.id} has nothing to try"
+                assert step.try_commands or step.kind == "quiz", f"{lesson.id}/{step.id} has nothing to try"
                 assert "<h1>" in md.render(step.markdown), f"{lesson.id}/{step.id} has no heading"
                 assert len(step.markdown.split()) < 400, f"{lesson.id}/{step.id} is too long for one screen"
 

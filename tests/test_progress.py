@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tutor.lessons import load_lessons
 from tutor.progress import DONE, IN_PROGRESS, NOT_STARTED, Progress, progress_path
 from tutor.progress_cli import progress
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = ["services-and-tasks", "keeping-count", "tasks-are-containers"]
+SHIPPED = [lesson.id for lesson in load_lessons()]
+KEEPING_COUNT_STEPS = len(next(lesson for lesson in load_lessons() if lesson.id == "keeping-count").steps)
 
 
 @pytest.fixture
@@ -194,7 +196,8 @@ class TestProgressCli:
         assert result.exit_code == 0, result.output
         for lesson_id in SHIPPED:
             assert lesson_id in result.stdout
-        assert result.stdout.count("not started") == 3
+        assert SHIPPED[:3] == ["services-and-tasks", "keeping-count", "tasks-are-containers"]
+        assert result.stdout.count("not started") == len(SHIPPED)
         assert "first lesson is services-and-tasks" in result.stdout
         assert str(home / "progress.json") in result.stdout
 
@@ -204,7 +207,7 @@ class TestProgressCli:
         assert result.exit_code == 0, result.output
         lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
         assert "done" in lines["services-and-tasks"]
-        assert "in progress" in lines["keeping-count"] and "3/5 What will the service do?" in lines["keeping-count"]
+        assert "in progress" in lines["keeping-count"] and f"3/{KEEPING_COUNT_STEPS} What will the service do?" in lines["keeping-count"]
         assert "not started" in lines["tasks-are-containers"]
         assert "Continue with keeping-count, step 3: What will the service do?" in result.stdout
 
@@ -216,7 +219,7 @@ class TestProgressCli:
         assert [row["id"] for row in data["lessons"]] == SHIPPED
         row = data["lessons"][1]
         assert (row["status"], row["current_step"], row["current_step_id"], row["steps_total"]) == (
-            "in progress", 2, "predict-a-stop", 5)
+            "in progress", 2, "predict-a-stop", KEEPING_COUNT_STEPS)
         assert row["predictions"]["predict-a-stop"]["correct"] is True
         assert data["lessons"][2]["current_step"] is None
         assert (data["last_lesson"], data["set_aside"]) == ("keeping-count", None)
@@ -248,10 +251,7 @@ class TestProgressCli:
         some_progress().save()
         result = invoke("reset", "no-such-lesson", "--yes")
         assert result.exit_code == 2
-        assert result.stderr == (
-            "servicelab: error: unknown lesson 'no-such-lesson'; allowed: "
-            "services-and-tasks, keeping-count, tasks-are-containers\n"
-        )
+        assert result.stderr == f"servicelab: error: unknown lesson 'no-such-lesson'; allowed: {', '.join(SHIPPED)}\n"
         assert len(Progress.load().lessons) == 2
 
     def test_corrupt_file_warns_once_on_stderr(self, home: Path):
@@ -278,7 +278,7 @@ class TestProgressCliProcess:
         home = tmp_path / "state"
         empty = self.run(home, "--json")
         assert empty.returncode == 0, empty.stderr
-        assert [row["status"] for row in json.loads(empty.stdout)["lessons"]] == ["not started"] * 3
+        assert [row["status"] for row in json.loads(empty.stdout)["lessons"]] == ["not started"] * len(SHIPPED)
 
         record = Progress.load(home / "progress.json")
         record.visit("tasks-are-containers", 1)

@@ -45,7 +45,7 @@ STATS_EVERY = 2.0
 RETRY_EVERY = 1.0
 
 
-def abortable_client(address: str, timeout: float = 10.0) -> tuple[Client, Any]:
+def abortable_client(address: str, timeout: float = 10.0, token: str | None = None) -> tuple[Client, Any]:
     """A sandbox Client whose in-flight requests `abort()` can end; returns (client, adapter)."""
     import requests.adapters
     from urllib3.connection import HTTPConnection
@@ -85,7 +85,7 @@ def abortable_client(address: str, timeout: float = 10.0) -> tuple[Client, Any]:
                 except OSError:
                     pass
 
-    client = Client(address, timeout=timeout)
+    client = Client(address, timeout=timeout, token=token)
     adapter = AbortableAdapter()
     client.session.mount("http://", adapter)
     return client, adapter
@@ -154,7 +154,9 @@ class SandboxLink:
         self._post(LinkStateChanged(state, detail, self.api))
 
     def _new_client(self, address: str, timeout: float = 10.0) -> Client:
-        client, adapter = abortable_client(address, timeout)
+        from sandbox import tokens
+
+        client, adapter = abortable_client(address, timeout, tokens.read(self.sandbox))
         self._adapters.append(adapter)
         if self._closed.is_set():
             adapter.abort()
@@ -322,7 +324,10 @@ class SandboxLink:
 
     def logs(self, task: str) -> tuple[Iterator[str], Any]:
         """A following log stream of `task` and an object whose `abort()` ends it."""
-        client, adapter = abortable_client(self.api or "http://127.0.0.1:9", timeout=10.0)
+        from sandbox import tokens
+
+        client, adapter = abortable_client(self.api or "http://127.0.0.1:9", timeout=10.0,
+                                           token=tokens.read(self.sandbox))
         self._adapters.append(adapter)
         return client.logs(task, follow=True, tail=200), adapter
 

@@ -34,6 +34,10 @@ class ServerInfo:
     state_dir: str = ""
     started_at: float = field(default_factory=time.time)
     shutdown: Callable[[bool], None] | None = None
+    workshop: str | None = None
+    """The workshop file this sandbox serves a learner of (sandbox/classroom.py), or None."""
+    idle_timeout: float | None = None
+    """Seconds unused before the sandbox stops itself (sandbox/idle.py), or None."""
 
 
 Handler = Callable[[Sandbox, dict[str, Any], ServerInfo], dict[str, Any]]
@@ -63,7 +67,20 @@ def status(sb: Sandbox, info: ServerInfo) -> dict[str, Any]:
         "timeSpeed": getattr(control.clock, "speed", 1.0),
         "now": control.clock.now(),
         "version": sb.store.version,
+        "workshop": info.workshop,
+        "idleTimeout": info.idle_timeout,
+        "quota": _quota(sb),
     }
+
+
+def _quota(sb: Sandbox) -> dict[str, Any] | None:
+    """The workshop quota and what the sandbox uses of it (None outside workshops)."""
+    from ..quotas import usage
+
+    if sb.quota is None:
+        return None
+    with sb.store.lock:
+        return {"limits": sb.quota.to_dict(), "used": usage(sb.store).to_dict()}
 
 
 def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[str, Any]:

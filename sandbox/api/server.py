@@ -53,6 +53,8 @@ def _reply(body: dict[str, Any], status: int = 200, error_type: str | None = Non
 
 def _error(exc: errors.SandboxError) -> web.Response:
     status = 500 if isinstance(exc, errors.ServerException) else 400
+    if isinstance(exc, errors.UnrecognizedClientException):
+        status = 403
     return _reply({"__type": exc.code, "message": exc.message}, status, exc.code)
 
 
@@ -65,9 +67,13 @@ class UnknownOperation(errors.SandboxError):
 class ApiServer:
     """Routes requests to the ECS and servicelab operations of one sandbox."""
 
-    def __init__(self, sandbox: Sandbox, info: ServerInfo) -> None:
+    def __init__(self, sandbox: Sandbox, info: ServerInfo, guard=None, idle=None) -> None:
         self.sandbox = sandbox
         self.info = info
+        self.guard = guard
+        """An auth.TokenGuard in a workshop: requests without the sandbox's token are refused."""
+        self.idle = idle
+        """An idle.IdleWatch when the sandbox stops itself after a while unused."""
         self.check_responses = os.environ.get("SERVICELAB_CHECK_RESPONSES") == "1"
         self.app = web.Application(client_max_size=1 << 20)
         self.app.router.add_post("/", self.handle)
@@ -82,6 +88,15 @@ class ApiServer:
         return web.Response(text=f"servicelab control plane for sandbox {self.info.sandbox}\n")
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.idle is None:
+            return await self._handle(request)
+        self.idle.begin()
+        try:
+            return await self._handle(request)
+        finally:
+            self.idle.end()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         target = request.headers.get("X-Amz-Target", "")
         try:
             raw = await request.read()
@@ -90,6 +105,10 @@ class ApiServer:
                 raise ValueError("not an object")
         except (ValueError, UnicodeDecodeError):
             return _reply({"__type": "SerializationException", "message": "the request body is not a JSON object"}, 400)
+        if self.guard is not None and not self.guard.allows(request, raw):
+            return _error(errors.UnrecognizedClientException(
+                f"sandbox {self.info.sandbox!r} belongs to a workshop learner and needs its token: only that "
+                "learner's servicelab, or an AWS CLI set up with their `servicelab aws-env`, may call it"))
         try:
             if target == LAB_PREFIX + "TaskLogs":
                 return await self.stream_logs(request, body)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from .context import LabGroup, Lab
-from . import aws_cmds, instance_cmds, lb_cmds, sandbox_cmds, scaling_cmds, service_cmds, task_cmds, taskdef_cmds, traffic_cmds
+from . import aws_cmds, cluster_cmds, instance_cmds, lb_cmds, sandbox_cmds, scaling_cmds, service_cmds, task_cmds, taskdef_cmds, traffic_cmds
 
 
 @click.group(cls=LabGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,6 +28,6 @@ def cli(ctx: click.Context, sandbox_name: str | None, cluster: str, runtime: str
             handler(ctx)
 
 
-for module in (sandbox_cmds, service_cmds, task_cmds, taskdef_cmds, instance_cmds, aws_cmds, lb_cmds, traffic_cmds,
+for module in (sandbox_cmds, cluster_cmds, service_cmds, task_cmds, taskdef_cmds, instance_cmds, aws_cmds, lb_cmds, traffic_cmds,
                scaling_cmds):
     module.register(cli)

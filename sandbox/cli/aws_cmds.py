@@ -18,15 +18,19 @@ def aws_env_cmd(lab: Lab, region: str | None, as_json: bool) -> None:
     In a second terminal: eval "$(servicelab aws-env)", then e.g. aws ecs list-services.
     Starts the control plane if none runs, so the address printed answers.
     """
+    from .. import tokens
     from ..awsenv import DEFAULT_REGION, lines, variables
 
     region = region or DEFAULT_REGION
     api = lab.client().address
+    token = tokens.read(lab.sandbox)  # a workshop sandbox's: the secret key its API checks signatures with
     if as_json:
-        emit_json({"sandbox": lab.sandbox, "api": api, "region": region, "env": variables(api, region)})
+        emit_json({"sandbox": lab.sandbox, "api": api, "region": region, "env": variables(api, region, token)})
         return
     click.echo(f"# servicelab sandbox {lab.sandbox!r}: aws ecs … and boto3 in this shell now reach it")
-    for line in lines(api, region):
+    if token:
+        click.echo("# workshop sandbox: the secret key is your sandbox's token; keep it to yourself")
+    for line in lines(api, region, token):
         click.echo(line)
 
 

@@ -37,7 +37,7 @@ class Lab:
         info = read_api_file(self.sandbox)
         if not info:
             return None
-        client = Client(info["api"])
+        client = Client.for_sandbox(self.sandbox, info["api"])
         try:
             client.lab("Status", timeout=3)
         except ControlPlaneDown:
@@ -67,7 +67,7 @@ class Lab:
             from ..runtime.select import PROCESS_WARNING
 
             click.echo(f"servicelab: warning: {PROCESS_WARNING}", err=True)
-        return Client(info["api"])
+        return Client.for_sandbox(self.sandbox, info["api"])
 
     def ecs(self, operation: str, **params: Any) -> dict[str, Any]:
         return self.client().ecs(operation, **params)
