@@ -16,12 +16,13 @@ from typing import Callable
 
 import aiohttp
 
+from .lb.balancer import TASK_HEADER
+
 MAX_RPS = 500.0
 MAX_SECONDS = 600.0
 REQUEST_TIMEOUT = 10.0
 MAX_IN_FLIGHT = 1000
 """Beyond this many unanswered requests, new ones are counted as errors instead of sent."""
-TASK_HEADER = "X-Servicelab-Task"
 
 
 def check(rps: float, seconds: float) -> None:

@@ -34,7 +34,7 @@ QUOTA_LIMITS = {"maxTasks": (1, 200), "cpu": (64, 65536), "memory": (16, 65536)}
 DEFAULT_QUOTA = Quota(max_tasks=12, cpu=4096, memory=1024)
 """Room for every shipped lesson (the largest asks for 8 tasks of 128 units and 32 MiB)."""
 DEFAULT_IDLE_SECONDS = 30 * 60
-MIN_IDLE_SECONDS, MAX_IDLE_SECONDS = 5, 7 * 24 * 3600
+MIN_IDLE_SECONDS, MAX_IDLE_SECONDS = 2, 7 * 24 * 3600
 LESSON_ID = re.compile(r"^(?:\d+-)?[a-z0-9]+(?:-[a-z0-9]+)*$")
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
 

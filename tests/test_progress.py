@@ -304,3 +304,53 @@ class TestProgressCliProcess:
         [warning] = result.stderr.splitlines()
         assert "set aside as" in warning and str(tmp_path / "progress.json.corrupt-") in warning
         assert len(list(tmp_path.glob("progress.json.corrupt-*"))) == 1
+
+
+class TestQuizAndExercises:
+    """Format 2's modes in the progress file: quiz answers, hint ladders, passes, resets."""
+
+    def test_first_quiz_answer_counts_toward_the_score(self, home: Path):
+        record = Progress.load(clock=fixed_clock)
+        record.record_quiz_answer("reconcile-loop", "order-the-loop", "loop-order", [1, 0, 2, 3], False)
+        record.record_quiz_answer("reconcile-loop", "order-the-loop", "loop-order", [0, 1, 2, 3], True)
+        record.record_quiz_answer("reconcile-loop", "order-the-loop", "who-starts-containers", 1, True)
+        assert record.lesson("reconcile-loop").quiz_score() == (1, 2)
+        assert record.lesson("reconcile-loop").quiz["order-the-loop"]["loop-order"].chosen == [1, 0, 2, 3]
+
+    def test_hints_used_and_passes_are_recorded(self, home: Path):
+        record = Progress.load(clock=fixed_clock)
+        record.record_hint("keeping-count", "scale-up", 1)
+        record.record_hint("keeping-count", "scale-up", 3, solution=True)
+        record.record_hint("keeping-count", "scale-up", 2)
+        record.record_reset("keeping-count", "scale-up")
+        record.record_exercise_passed("keeping-count", "scale-up")
+        exercise = record.lesson("keeping-count").exercises["scale-up"]
+        assert (exercise.hints_used, exercise.solution_shown, exercise.resets) == (3, True, 1)
+        assert exercise.passed_at == "2026-03-01T12:00:00Z"
+        with pytest.raises(ValueError):
+            record.record_hint("keeping-count", "scale-up", 0)
+
+    def test_round_trip(self, home: Path):
+        record = Progress.load(clock=fixed_clock)
+        record.record_quiz_answer("big-picture", "check-yourself", "lifecycle", 2, True)
+        record.record_hint("big-picture", "from-scratch", 2)
+        record.save()
+        again = Progress.load()
+        assert again.to_dict() == record.to_dict()
+        data = json.loads((home / "progress.json").read_text())
+        assert data["lessons"]["big-picture"]["exercises"]["from-scratch"] == {
+            "hints_used": 2, "solution_shown": False, "passed_at": None, "resets": 0}
+
+    def test_a_file_from_before_format_2_still_loads(self, home: Path):
+        (home / "progress.json").write_text(json.dumps({"version": 1, "last_lesson": "keeping-count", "lessons": {
+            "keeping-count": {"status": "in progress", "current_step": 1, "steps_done": ["desired-and-running"],
+                              "predictions": {}}}}))
+        record = Progress.load()
+        assert record.set_aside is None
+        assert record.lesson("keeping-count").quiz == {} and record.lesson("keeping-count").exercises == {}
+
+    def test_a_bad_exercise_record_sets_the_file_aside(self, home: Path):
+        (home / "progress.json").write_text(json.dumps({"version": 1, "lessons": {
+            "keeping-count": {"status": "in progress", "exercises": {"scale-up": {"hints_used": "lots"}}}}}))
+        record = Progress.load()
+        assert record.set_aside is not None and "exercise record for step 'scale-up'" in record.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -15,6 +15,11 @@ from .messages import ActionDone, ActionFailed, LinkStateChanged, SandboxChanged
 from .palette import TutorCommands
 from .progress import Progress
 from .themes import HIGH_CONTRAST
+
+if TYPE_CHECKING:
+    from .workshop.live import WorkshopMode
+    from .workshop.plan import Plan
+    from .workshop.share import Sharing
 
 LinkFactory = Callable[["ServicelabApp"], Any]
 
@@ -56,6 +61,9 @@ class ServicelabApp(App[None]):
         history: CommandHistory | None = None,
         link_factory: LinkFactory | None = None,
         clock: Callable[[], float] = time.time,
+        workshop: Plan | None = None,
+        sharing: Sharing | None = None,
+        learner: str | None = None,
     ) -> None:
         super().__init__()
         self.sandbox_name = sandbox
@@ -74,6 +82,14 @@ class ServicelabApp(App[None]):
                 self.lesson_error = str(exc)
                 lessons = []
         self.lessons = lessons
+        self.workshop: WorkshopMode | None = None
+        """A classroom workshop's plan: lessons in its order, locks, time boxes (tutor/workshop/)."""
+        if workshop is not None:
+            from .workshop.live import WorkshopMode
+
+            self.workshop = WorkshopMode(self, workshop, lessons, learner or sandbox, sharing)
+            self.lessons = workshop.lessons
+        self._time_box = None
         self._progress_problem: str | None = None
         if progress is None:
             try:
@@ -111,6 +127,12 @@ class ServicelabApp(App[None]):
         message = self.progress.message or self._progress_problem
         if message:
             self.notify(message, title="Progress", severity="warning", timeout=15)
+        if self.workshop is not None:
+            self.workshop.start()
+            sharing = self.workshop.sharing
+            if sharing is not None and sharing.url and not sharing.enabled:
+                self.notify("Your instructor collects progress if you agree. Sharing is off; to turn it on, "
+                            "press ctrl+p and choose \"workshop: Share my progress\".", title="Workshop", timeout=20)
 
     def on_unmount(self) -> None:
         self.link.close()
@@ -141,12 +163,45 @@ class ServicelabApp(App[None]):
         self.exit(message=f"servicelab: sandbox {self.link.sandbox!r} stopped and its containers removed")
 
     # -- navigation ---------------------------------------------------------------------------
+    def is_locked(self, lesson: Lesson) -> bool:
+        """In a workshop, a lesson the instructor has not unlocked yet (or one not in the plan)."""
+        return self.workshop is not None and not self.workshop.is_unlocked(lesson.id)
+
     def open_lesson(self, lesson: Lesson, step: int | None = None) -> None:
         from .screens.lesson import LessonScreen
 
+        # Every way into a lesson (list, continue, palette, links) comes through here.
+        if self.is_locked(lesson):
+            self.notify(f"{lesson.title} is locked: your instructor unlocks it when the class gets there",
+                        title="Workshop", severity="warning")
+            return
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(LessonScreen(lesson, step))
+        if self.workshop is not None:
+            self._start_time_box(lesson)
+
+    def _start_time_box(self, lesson: Lesson) -> None:
+        minutes = self.workshop.minutes(lesson)
+        if self._time_box is not None:
+            self._time_box.stop()
+        self.notify(f"Time box: {minutes} minutes for {lesson.title}", title=self.workshop.title, timeout=6)
+        self._time_box = self.set_timer(
+            minutes * 60, lambda: self.notify(f"The {minutes} minutes for {lesson.title} are up: finish the step "
+                                              "you are on, then wait for the class", title="Workshop", timeout=30))
+
+    def workshop_changed(self) -> None:
+        """The plan changed (an unlock, an edit): lists showing lessons redraw."""
+        from .screens.home import HomeScreen
+
+        from .widgets.lesson_list import LessonList
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen) and screen.is_mounted:
+                screen.refresh_lessons()
+                # The highlighted lesson's details say "locked" too; show them afresh.
+                lessons = screen.query_one(LessonList)
+                lessons.post_message(LessonList.Shown(lessons.highlighted_lesson))
 
     def open_sandbox(self) -> None:
         from .screens.sandbox import FreeSandboxScreen
@@ -220,9 +275,18 @@ class ServicelabApp(App[None]):
 
 
 def run(sandbox: str, cluster: str = "default", runtime: str | None = None, plain: bool = False,
-        high_contrast: bool = False) -> None:
-    """Open the tutor for one sandbox (started in the background if it is not running)."""
-    app = ServicelabApp(sandbox, cluster, runtime, plain=plain, high_contrast=high_contrast)
+        high_contrast: bool = False, workshop: str | None = None, share_progress: str | None = None) -> None:
+    """Open the tutor for one sandbox (started in the background if it is not running).
+
+    With `workshop` (a workshop file) the app follows the class's plan; `share_progress` (the
+    instructor's server) turns on sharing, which is otherwise off.
+    """
+    extra: dict[str, Any] = {}
+    if workshop is not None:
+        from .workshop.session import open_workshop
+
+        extra = open_workshop(workshop, sandbox, share_progress)
+    app = ServicelabApp(sandbox, cluster, runtime, plain=plain, high_contrast=high_contrast, **extra)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

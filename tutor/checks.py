@@ -107,8 +107,8 @@ def build(fields: dict[str, Any]) -> Check:
         raise CheckSpecError("during", "'during' goes with 'always'")
     if timed:
         if head != "expect" or "within" not in fields or "after" not in fields:
-            raise CheckSpecError("within" if "within" not in fields else "after",
-                                 "a timed check is 'expect' with both 'within: N s' and 'after: EXPR'")
+            at = head if head != "expect" else ("within" if "within" not in fields else "after")
+            raise CheckSpecError(at, "a timed check is 'expect' with both 'within: N s' and 'after: EXPR'")
         after = _parse(fields, "after", want=None)
         if after.type not in (expr.NUMBER, expr.BOOL):
             raise CheckSpecError("after", f"'after' must be a count (it fires when it goes up) or a condition "

@@ -8,6 +8,8 @@ from sandbox.cli import cli
 
 PLAIN = "servicelab.plain"
 HIGH_CONTRAST = "servicelab.high_contrast"
+WORKSHOP = "servicelab.workshop"
+SHARE = "servicelab.share_progress"
 
 
 def _run_app(ctx: click.Context) -> None:
@@ -21,6 +23,8 @@ def _run_app(ctx: click.Context) -> None:
         runtime=lab.runtime,
         plain=bool(ctx.meta.get(PLAIN)),
         high_contrast=bool(ctx.meta.get(HIGH_CONTRAST)),
+        workshop=ctx.meta.get(WORKSHOP),
+        share_progress=ctx.meta.get(SHARE),
     )
 
 
@@ -30,6 +34,18 @@ def _remember(key: str):
         return value
 
     return callback
+
+
+def _workshop(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # In the environment too, so a control plane that any command starts learns the quotas.
+    if value:
+        import os
+        from pathlib import Path
+
+        value = str(Path(value).expanduser().resolve())
+        os.environ["SERVICELAB_WORKSHOP"] = value
+    ctx.meta[WORKSHOP] = value or None
+    return value
 
 
 # The app's own options. They are the tutor's, not the sandbox CLI's, so they are added here
@@ -43,6 +59,13 @@ APP_OPTIONS = [
                  callback=_remember(HIGH_CONTRAST),
                  help="Open the app in its high-contrast theme (env SERVICELAB_HIGH_CONTRAST). "
                       "NO_COLOR is honoured too."),
+    click.Option(["--workshop"], metavar="FILE", envvar="SERVICELAB_WORKSHOP", expose_value=False, is_eager=True,
+                 callback=_workshop,
+                 help="Follow a classroom workshop file: its lessons in order, locks and time boxes; your sandbox "
+                      "gets its quotas (env SERVICELAB_WORKSHOP)."),
+    click.Option(["--share-progress"], metavar="URL", expose_value=False, callback=_remember(SHARE),
+                 help="With --workshop: send your progress to the instructor's server as it changes "
+                      "(off unless given)."),
 ]
 
 
@@ -51,10 +74,13 @@ def build() -> click.Group:
     from .lessons_cli import lessons_group
     from .progress_cli import progress
     from .review_cli import review
+    from .workshop.cli import export_cmd, prepare_cmd, workshop_group
 
-    for command in (progress, lessons_group, review, cheatsheet):
+    for command in (progress, lessons_group, review, cheatsheet, workshop_group, prepare_cmd):
         if command.name not in cli.commands:
             cli.add_command(command)
+    if export_cmd.name not in progress.commands:
+        progress.add_command(export_cmd)
     names = {name for param in cli.params for name in param.opts}
     for option in APP_OPTIONS:
         if not names.intersection(option.opts):

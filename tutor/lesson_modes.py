@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the reader lives in lessons.py, which imports this module
     from .lessons import Predict, SandboxSetup
 
 TRY_PREFIXES = ("servicelab ", "aws ecs ")
+"""A command is typed at the command bar, which speaks these two forms."""
 DEFAULT_TIMEOUT = 30.0
 """Seconds `lessons solve` gives the checks to pass after the reference solution."""
 

@@ -26,7 +26,7 @@ from sandbox.taskdef_file import TaskDefinitionFileError, builtin
 from sandbox.taskdef_file import load_file as load_task_definitions
 
 from . import features, lesson_modes
-from .lesson_modes import Exercise, Myth, Question, ScriptLine, Takeaway
+from .lesson_modes import TRY_PREFIXES, Exercise, Myth, Question, ScriptLine, Takeaway  # noqa: F401 (TRY_PREFIXES: re-exported)
 
 FORMAT_VERSION = 2
 """The newest lesson format this module reads."""
@@ -59,8 +59,6 @@ SEED_SECTIONS = (
 """Ids of the source material's sections that a lesson's `covers:` may name."""
 
 MAX_MINUTES = 120
-TRY_PREFIXES = ("servicelab ", "aws ecs ")
-"""A `try` command is typed at the command bar, which speaks these two forms."""
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Same rules as the sandbox's own name and FAMILY:REV checks, so a setup that loads also applies.

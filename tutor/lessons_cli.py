@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import features, lesson_lint, scaffold
-from .lessons import Lesson, LessonError, default_root, load_lesson
+from .lessons import Lesson, LessonError, _shown, default_root, load_lesson
 
 root_option = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -66,9 +66,11 @@ def solve_cmd(lab, lesson: str | None, root: Path | None, as_json: bool, jobs: i
     from .solver import leftovers, solve
 
     report = lesson_lint.check(_root(root))
-    if not report.ok and not report.lessons:
-        for problem in report.problems:
-            click.echo(f"error: {problem}", err=True)
+    # Solving goes ahead on the lessons that load; what `check` found is still said, since a
+    # lesson that does not load is a lesson whose exercises were not proven.
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if not report.lessons:
         sys.exit(1)
     chosen = report.lessons
     if lesson is not None:
@@ -80,14 +82,15 @@ def solve_cmd(lab, lesson: str | None, root: Path | None, as_json: bool, jobs: i
     started = time.monotonic()
     log = None if as_json else (lambda line: click.echo(line))
     outcomes = solve(chosen, jobs=jobs, runtime=getattr(lab, "runtime", None), log=log)
-    left = leftovers()
-    ok = all(o.ok for o in outcomes) and not left
+    left = leftovers(sorted({o.sandbox for o in outcomes if o.sandbox}))
+    ok = all(o.ok for o in outcomes) and not left and report.ok
     if as_json:
         click.echo(json.dumps({
             "exercises": [o.to_dict() for o in outcomes],
             "ok": ok,
             "seconds": round(time.monotonic() - started, 1),
             "leftover_containers": left,
+            "problems": report.problems,
         }, indent=2))
     else:
         ran = [o for o in outcomes if not o.skipped]
@@ -162,7 +165,10 @@ def _preview(folder: Path) -> str:
         lesson = load_lesson(folder)
     except LessonError as exc:
         return f"error: {exc}"
-    return render(lesson)
+    # The whole-set checks too (commands, task definitions, links), but only this lesson's findings.
+    report = lesson_lint.check(folder.parent)
+    mine = [p for p in report.problems if p.startswith(_shown(folder))]
+    return render(lesson) + "".join(f"\nerror: {p}" for p in mine)
 
 
 def render(lesson: Lesson) -> str:

@@ -23,6 +23,8 @@ class TutorCommands(Provider):
         progress = app.progress
         for lesson in app.lessons:
             status = progress.lesson(lesson.id).status
+            if app.is_locked(lesson):
+                status += ", locked by the workshop"
             out.append((f"lesson: {lesson.title}", partial(app.open_lesson, lesson),
                         f"{lesson.level}, {lesson.minutes} min, {status}. {lesson.summary}"))
         out.append(("sandbox: Open the free sandbox", app.open_sandbox, "The live panel without a lesson"))
@@ -41,6 +43,14 @@ class TutorCommands(Provider):
                 ("sandbox: Open a shell in the selected task", screen.action_shell, "aws ecs execute-command"),
                 ("sandbox: Command bar", screen.action_command_bar, "CLI commands and aws ecs forms"),
             ]
+        workshop = app.workshop
+        if workshop is not None and workshop.sharing is not None and workshop.sharing.url:
+            if workshop.sharing.enabled:
+                out.append(("workshop: Stop sharing my progress", partial(workshop.set_sharing, False),
+                            f"Sharing with {workshop.sharing.url} is on"))
+            else:
+                out.append(("workshop: Share my progress with the instructor", partial(workshop.set_sharing, True),
+                            f"Sends your progress export to {workshop.sharing.url} as it changes (off until you choose)"))
         out += [
             ("view: Help (every key and command)", app.action_help, "Also on ?"),
             ("view: High-contrast theme", partial(setattr, app, "theme", HIGH_CONTRAST.name),

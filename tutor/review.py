@@ -92,7 +92,8 @@ def sm2(schedule: Schedule, grade: int, today: date) -> Schedule:
     else:
         interval, repetitions, lapses = 1, 0, schedule.lapses + 1
     miss = 5 - grade
-    ease = max(MIN_EASE, schedule.ease + 0.1 - miss * (0.08 + miss * 0.02))
+    # Rounded so a schedule reads back from the file exactly as it was written.
+    ease = round(max(MIN_EASE, schedule.ease + 0.1 - miss * (0.08 + miss * 0.02)), 4)
     return Schedule(ease, interval, repetitions, (today + timedelta(days=interval)).isoformat(), lapses, grade,
                     today.isoformat())
 

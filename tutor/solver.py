@@ -55,6 +55,8 @@ class Outcome:
     """One line per check still not passing after the solution."""
     error: str | None = None
     commands: list[str] = field(default_factory=list)
+    sandbox: str | None = None
+    """The throwaway sandbox it ran on."""
 
     @property
     def ok(self) -> bool:
@@ -121,7 +123,7 @@ def solve_lesson(lesson: Lesson, runtime: str | None = None, log: Callable[[str]
 
 
 def _solve_one(lesson: Lesson, step_id: str, exercise: Exercise, box: LessonSandbox) -> Outcome:
-    outcome = Outcome(lesson.id, step_id, kind=exercise.kind)
+    outcome = Outcome(lesson.id, step_id, kind=exercise.kind, sandbox=box.name)
     started = time.monotonic()
     runner = box.runner
     runner.ran = []
@@ -205,8 +207,8 @@ def _down_argv(box: LessonSandbox) -> list[str]:
     return servicelab_argv() + ["--sandbox", box.name, "sandbox", "down"]
 
 
-def leftovers() -> list[str]:
-    """Containers of any `solve-` sandbox still on the engine (there should be none)."""
+def leftovers(sandboxes: list[str]) -> list[str]:
+    """Containers of these sandboxes still on the engine (there should be none)."""
     try:
         out = subprocess.run(["docker", "ps", "-a", "--filter", "label=servicelab.sandbox",
                               "--format", '{{.Names}} {{.Label "servicelab.sandbox"}}'],
@@ -214,7 +216,7 @@ def leftovers() -> list[str]:
     except (OSError, subprocess.TimeoutExpired):
         return []
     return [line.split()[0] for line in out.stdout.splitlines()
-            if len(line.split()) == 2 and line.split()[1].startswith(SANDBOX_PREFIX)]
+            if len(line.split()) == 2 and line.split()[1] in sandboxes]
 
 
 def _line(o: Outcome) -> str:

@@ -52,6 +52,9 @@ class Timeline:
         self.entries: list[Entry] = []
         self.task_events: list[TaskEvent] = []
         self._lock = threading.Lock()
+        # Views are rebuilt only when an entry sees new task changes: the app judges the same
+        # entries on every snapshot, and a View also memoizes the values it computed.
+        self._views: dict[int, tuple[Entry, int, View]] = {}
 
     def ingest(self, snapshot: dict[str, Any], at: float | None = None) -> bool:
         """Add a snapshot seen at `at` (default now); returns False for a version already seen."""
@@ -64,6 +67,8 @@ class Timeline:
             if previous is not None:
                 self.task_events.extend(_changes(previous.snapshot, snapshot, at, self.origin))
             self.entries.append(Entry(at, version, snapshot))
+            for dropped in self.entries[:-MAX_ENTRIES]:
+                self._views.pop(id(dropped), None)
             del self.entries[:-MAX_ENTRIES]
             return True
 
@@ -75,6 +80,7 @@ class Timeline:
             self.origin = at
             self.task_events = []
             self.entries = [Entry(at, latest.version, latest.snapshot)] if latest else []
+            self._views = {}
 
     @property
     def latest(self) -> Entry | None:
@@ -87,10 +93,16 @@ class Timeline:
             events = list(self.task_events)
         # Events are appended in time order, so each entry's share is a prefix.
         times = [e.at for e in events]
-        return [
-            (entry.at, View(entry.snapshot, self.origin, self.cluster, events[:bisect.bisect_right(times, entry.at)]))
-            for entry in entries
-        ]
+        out = []
+        for entry in entries:
+            seen = bisect.bisect_right(times, entry.at)
+            cached = self._views.get(id(entry))
+            # `is entry` guards against an id reused by a newer entry after the old one was dropped.
+            if cached is None or cached[0] is not entry or cached[1] != seen:
+                cached = (entry, seen, View(entry.snapshot, self.origin, self.cluster, events[:seen]))
+                self._views[id(entry)] = cached
+            out.append((entry.at, cached[2]))
+        return out
 
     def view(self) -> View | None:
         """The latest entry as a View, or None before any snapshot arrived."""

@@ -66,6 +66,13 @@ def status_cmd(lab: Lab, as_json: bool) -> None:
     click.echo(f"  api      {data['api']}")
     if data.get("timeSpeed", 1) != 1:
         click.echo(f"  time     runs {data['timeSpeed']:g}x faster than real time")
+    if data.get("workshop"):
+        limits, used = data["quota"]["limits"], data["quota"]["used"]
+        click.echo(f"  workshop {data['workshop']} (API token required)")
+        click.echo(f"  quota    {used['tasks']}/{limits['maxTasks']} tasks, {used['cpu']}/{limits['cpu']} CPU units, "
+                   f"{used['memory']}/{limits['memory']} MiB")
+    if data.get("idleTimeout"):
+        click.echo(f"  idle     stops itself after {data['idleTimeout']:g}s without a request")
     click.echo(f"  state    {data['stateDir']}")
 
 

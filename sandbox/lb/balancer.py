@@ -83,8 +83,9 @@ class ServiceBalancer:
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self, port: int = 0) -> int:
         """Listen on `port` (or on any free port if that one is taken); returns the port."""
-        # One connection per request: the demo server closes each connection anyway, and
-        # reusing one the target has already closed would fail a request for no reason.
+        # One connection per request: the demo server closes each connection anyway, reusing one
+        # the target has already closed would fail a request for no reason, and aiohttp's own
+        # retry of a failed reused connection would be a retry behind the caller's back.
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(force_close=True, limit=512),
             timeout=aiohttp.ClientTimeout(total=TARGET_TIMEOUT), auto_decompress=False,

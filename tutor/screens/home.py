@@ -75,7 +75,8 @@ class HomeScreen(TutorScreen):
         """Redraw the list and the continue button from the current progress."""
         lessons = self.tutor.lessons
         query = self.query_one("#search", Input).value
-        self.query_one(LessonList).show(lessons, self.tutor.progress, query, self.status_filter)
+        self.query_one(LessonList).show(lessons, self.tutor.progress, query, self.status_filter,
+                                        workshop=self.tutor.workshop)
         self.query_one("#filter-label", Static).update(f"showing: {self.status_filter} (f changes)")
         button = self.query_one("#continue", Button)
         target = self.continue_target()
@@ -90,11 +91,13 @@ class HomeScreen(TutorScreen):
     def continue_target(self) -> tuple[Lesson, int] | None:
         """The lesson and step to continue with: the last one touched, unless it is done."""
         progress = self.tutor.progress
-        by_id = {l.id: l for l in self.tutor.lessons}
+        # In a workshop, locked lessons are not where anyone continues.
+        open_lessons = [l for l in self.tutor.lessons if not self.tutor.is_locked(l)]
+        by_id = {l.id: l for l in open_lessons}
         last = by_id.get(progress.last_lesson or "")
         if last is not None and progress.lesson(last.id).status != "done":
             return last, min(progress.lesson(last.id).current_step, len(last.steps) - 1)
-        for lesson in self.tutor.lessons:
+        for lesson in open_lessons:
             record = progress.lesson(lesson.id)
             if record.status != "done":
                 if record.status == NOT_STARTED:
@@ -119,8 +122,9 @@ class HomeScreen(TutorScreen):
     def action_continue(self) -> None:
         target = self.continue_target()
         if target is None:
-            if self.tutor.lessons:
-                self.tutor.open_lesson(self.tutor.lessons[0])
+            open_lessons = [l for l in self.tutor.lessons if not self.tutor.is_locked(l)]
+            if open_lessons:
+                self.tutor.open_lesson(open_lessons[0])
             return
         self.tutor.open_lesson(target[0], target[1])
 
@@ -165,9 +169,14 @@ class HomeScreen(TutorScreen):
             for n, s in enumerate(lesson.steps, 1)
         )
         services = ", ".join(f"{s.name} ({s.desired_count} × {s.task_definition})" for s in lesson.sandbox.services)
+        workshop = self.tutor.workshop
+        minutes = f"{lesson.minutes} minutes"
+        if workshop is not None:
+            minutes = f"time box {workshop.minutes(lesson)} minutes" + (
+                "" if workshop.is_unlocked(lesson.id) else " · locked until your instructor unlocks it")
         body.update(Content.from_markup(
-            "[b]$title[/b]\n$level · $minutes minutes · $status\n\n$summary\n\n[b]Steps[/b]\n$steps\n\n"
+            "[b]$title[/b]\n$level · $minutes · $status\n\n$summary\n\n[b]Steps[/b]\n$steps\n\n"
             "[b]Sandbox[/b]\n$services",
-            title=lesson.title, level=lesson.level, minutes=str(lesson.minutes), status=record.status,
+            title=lesson.title, level=lesson.level, minutes=minutes, status=record.status,
             summary=lesson.summary, steps=steps, services=services or "an empty sandbox",
         ))

@@ -45,22 +45,29 @@ class LessonList(OptionList):
         self._title_width = 0
         self.shown_lessons: list[Lesson] = []
 
-    def show(self, lessons: list[Lesson], progress: Progress, query: str = "", status: str = "all") -> None:
-        """List the lessons that match `query` and `status`, keeping the highlight where it was."""
+    def show(self, lessons: list[Lesson], progress: Progress, query: str = "", status: str = "all",
+             workshop=None) -> None:
+        """List the lessons that match `query` and `status`, keeping the highlight where it was.
+
+        With a workshop (tutor/workshop/live.py) they stay in the class's order under its title,
+        each with its time box, and locked ones say so.
+        """
         keep = self.highlighted_lesson.id if self.highlighted_lesson else None
         self._lessons = {l.id: l for l in lessons}
         self.shown_lessons = []
         self._title_width = max((len(l.title) for l in lessons), default=0)
         options: list[Option | None] = []
-        for level in LEVELS:
-            group = [l for l in lessons if l.level == level and matches(l, query)
+        groups = [("workshop", workshop.title, lessons)] if workshop is not None else [
+            (level, level.upper(), [l for l in lessons if l.level == level]) for level in LEVELS]
+        for key, heading, members in groups:
+            group = [l for l in members if matches(l, query)
                      and (status == "all" or progress.lesson(l.id).status == status)]
             if not group:
                 continue
-            options.append(Option(Content.from_markup("[b]$level[/b]", level=level.upper()), disabled=True,
-                                  id=f"level-{level}"))
+            options.append(Option(Content.from_markup("[b]$level[/b]", level=heading), disabled=True,
+                                  id=f"level-{key}"))
             for lesson in group:
-                options.append(Option(self._label(lesson, progress), id=lesson.id))
+                options.append(Option(self._label(lesson, progress, workshop), id=lesson.id))
                 self.shown_lessons.append(lesson)
         self.clear_options()
         self.add_options(options)
@@ -70,7 +77,7 @@ class LessonList(OptionList):
         target = keep if keep in {l.id for l in self.shown_lessons} else self.shown_lessons[0].id
         self.highlighted = self.get_option_index(target)
 
-    def _label(self, lesson: Lesson, progress: Progress) -> Content:
+    def _label(self, lesson: Lesson, progress: Progress, workshop=None) -> Content:
         record = progress.lesson(lesson.id)
         status = record.status
         if status == IN_PROGRESS:
@@ -79,10 +86,15 @@ class LessonList(OptionList):
         else:
             state = status
         style = {DONE: "$text-success", IN_PROGRESS: "$text-warning"}.get(status, "$text-muted")
+        minutes = f"{lesson.minutes} min"
+        locked = ""
+        if workshop is not None:
+            minutes = f"{workshop.minutes(lesson)} min box"
+            locked = "" if workshop.is_unlocked(lesson.id) else "  [$text-error]locked[/]"
         return Content.from_markup(
-            f"  $mark $title  [{style}]($state)[/]  [$text-muted]$minutes min[/]",
+            f"  $mark $title  [{style}]($state)[/]  [$text-muted]$minutes[/]{locked}",
             mark=MARKS[status], title=lesson.title.ljust(self._title_width), state=state,
-            minutes=str(lesson.minutes),
+            minutes=minutes,
         )
 
     @property

@@ -62,7 +62,7 @@ def _checks(lesson: Lesson, record: LessonProgress) -> list[dict[str, Any]]:
             done = record.exercises.get(step.id)
             out.append({
                 "step": step.id, "kind": kind, "item": step.exercise.goal if step.exercise else step.id,
-                "answered": done is not None, "correct": bool(done and done.passed_at),
+                "answered": done is not None, "correct": bool(done.passed_at) if done else None,
                 "hints_used": done.hints_used if done else 0,
                 "solution_shown": done.solution_shown if done else False,
                 "resets": done.resets if done else 0,

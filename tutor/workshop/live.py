@@ -106,7 +106,10 @@ class WorkshopMode:
 
     def _send(self, document: dict) -> None:
         problem = self.sharing.send(document)
-        self.app.call_from_thread(self._sent, problem)
+        try:
+            self.app.call_from_thread(self._sent, problem)
+        except RuntimeError:  # the app is closing; nothing left to tell
+            pass
 
     def _sent(self, problem: str | None) -> None:
         self._sharing_busy = False

@@ -30,7 +30,7 @@ def unlocks_path(workshop_file: Path) -> Path:
 def read_unlocks(workshop_file: Path) -> dict[str, bool]:
     """The instructor's changes during the class: lesson id → unlocked. Missing file: none yet."""
     try:
-        data, aside = atomic.read_json(unlocks_path(workshop_file))
+        data, _ = atomic.read_json(unlocks_path(workshop_file))
     except OSError:
         return {}
     if not isinstance(data, dict) or not isinstance(data.get("unlocked"), dict):
@@ -115,13 +115,13 @@ def load_plan(path: Path | str, lessons: list[Lesson]) -> Plan:
     by_name = {l.id: l for l in lessons} | {l.path.name: l for l in lessons}
     unlocks = read_unlocks(file.path)
     entries = []
-    for planned in file.lessons:
+    for index, planned in enumerate(file.lessons):
         lesson = by_name.get(planned.id)
         if lesson is None:
             close = difflib.get_close_matches(planned.id, [l.id for l in lessons], n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise WorkshopFileError(file.path, planned.line, f"no lesson {planned.id!r}; {hint}"
-                                    f"lessons: {', '.join(l.id for l in lessons)}", "lessons")
+                                    f"lessons: {', '.join(l.id for l in lessons)}", f"lessons[{index}].id")
         unlocked = unlocks.get(lesson.id, unlocks.get(planned.id, planned.unlocked))
         entries.append(Entry(lesson, planned, unlocked))
     return Plan(file, tuple(entries))

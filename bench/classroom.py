@@ -1,0 +1,190 @@
+"""A classroom on one machine: N learner sandboxes (own control plane each, workshop mode) × T tasks.
+
+Measures, on whatever machine runs it (the issue's target: 30 × 3 on 2 cores):
+- bring-up: every control plane started at once and answering, then every service's tasks RUNNING;
+- memory: the control planes' RSS (from /proc) plus the task containers' memory (docker stats);
+- idle CPU of all control planes together, with every task steady;
+- recovery under load: kill one learner's task container, time Docker's `die` to the replacement's
+  `start` (bench/recovery.py's method), against the same on an otherwise idle machine.
+
+Everything it starts is taken down at the end (Shutdown with removeEverything, then a sweep of
+anything still labelled with the bench's sandboxes), even on Ctrl-C. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from common import EventLog, median, prepare, seconds, wait_until
+from idle import cpu_seconds
+from recovery import measure_recovery, settled
+
+from sandbox.client import Client
+from sandbox.daemon import spawn, wait_for_api
+
+WORKSHOP = "title: Bench class\nlessons: [services-and-tasks]\nquotas: {{maxTasks: {tasks}}}\nidleTimeout: off\n"
+
+
+def rss_bytes(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def container_memory(docker_client, container_id: str) -> int:
+    """As `docker stats` counts it: usage less the page cache that can be dropped."""
+    sample = docker_client.api.stats(container_id, stream=False, one_shot=True)
+    memory = sample.get("memory_stats") or {}
+    stats = memory.get("stats") or {}
+    inactive = stats.get("total_inactive_file", stats.get("inactive_file", 0))
+    usage = memory.get("usage") or 0
+    return usage - inactive if usage > inactive else usage
+
+
+class Classroom:
+    """The learners' sandboxes: started together, measured, and always taken down."""
+
+    def __init__(self, learners: int, tasks: int) -> None:
+        self.tag = uuid.uuid4().hex[:6]
+        self.names = [f"class-{self.tag}-{n:02d}" for n in range(learners)]
+        self.tasks = tasks
+        self.home = Path(tempfile.mkdtemp(prefix="servicelab-classroom-"))
+        self.processes: dict[str, object] = {}
+        self.clients: dict[str, Client] = {}
+        self.pids: dict[str, int] = {}
+
+    def start(self) -> tuple[float, float]:
+        """(seconds until every control plane answers, seconds until every task runs)."""
+        workshop = self.home / "bench.yaml"
+        workshop.write_text(WORKSHOP.format(tasks=self.tasks))
+        os.environ["SERVICELAB_HOME"] = str(self.home)
+        os.environ["SERVICELAB_WORKSHOP"] = str(workshop)  # quotas and tokens, as in a class
+        started = time.perf_counter()
+        for name in self.names:  # everyone opens the app at the start of the class
+            self.processes[name] = spawn(name, "docker")
+        for name in self.names:
+            info = wait_for_api(name, self.processes[name], timeout=300)
+            self.clients[name] = Client.for_sandbox(name, info["api"], timeout=120)
+            self.pids[name] = info["pid"]
+        answering = time.perf_counter() - started
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda c: c.ecs("CreateService", serviceName="web", taskDefinition="web:1",
+                                          desiredCount=self.tasks), self.clients.values()))
+
+        def all_running() -> bool:
+            with ThreadPoolExecutor(8) as pool:
+                counts = pool.map(lambda c: c.ecs("DescribeServices", services=["web"])["services"][0]["runningCount"],
+                                  self.clients.values())
+                return all(count == self.tasks for count in counts)
+
+        wait_until(all_running, timeout=600, interval=1.0)
+        return answering, time.perf_counter() - started
+
+    def memory(self, docker_client) -> tuple[int, int]:
+        """(control planes' RSS, task containers' memory), in bytes."""
+        planes = sum(rss_bytes(pid) for pid in self.pids.values())
+        containers = [c.id for c in docker_client.containers.list(
+            filters={"label": "servicelab.sandbox"}) if c.labels.get("servicelab.sandbox") in self.clients]
+        with ThreadPoolExecutor(8) as pool:
+            used = sum(pool.map(lambda cid: container_memory(docker_client, cid), containers))
+        return planes, used
+
+    def idle_cpu(self, window: float) -> float:
+        """All control planes' CPU over `window` seconds, in % of one core."""
+        before, t0 = sum(cpu_seconds(p) for p in self.pids.values()), time.monotonic()
+        time.sleep(window)
+        return 100 * (sum(cpu_seconds(p) for p in self.pids.values()) - before) / (time.monotonic() - t0)
+
+    def recovery(self, docker_client, rounds: int) -> list[float]:
+        """die → replacement start, killing a proven task of a different learner each round."""
+        out = []
+        for n in range(rounds):
+            name = self.names[(n * 7) % len(self.names)]
+            client = self.clients[name]
+            events = EventLog(f"servicelab.sandbox={name}")
+            try:
+                victim = wait_until(lambda: settled(client, self.tasks), timeout=180)[0]
+                before = len(events.events)
+                docker_client.containers.get(victim["containerId"]).kill()
+                died = events.wait_for(lambda e: e["Action"] == "die" and e["id"] == victim["containerId"], after=before)
+                again = events.wait_for(lambda e: e["Action"] == "start", after=before)
+                out.append(seconds(again) - seconds(died))
+                print(f"  round {n + 1} ({name}): {out[-1] * 1000:.0f} ms", flush=True)
+            finally:
+                events.close()
+        return out
+
+    def close(self, docker_client) -> int:
+        """Take every sandbox down; returns how many containers had to be swept up after."""
+        def down(name: str) -> None:
+            client = self.clients.get(name)
+            if client is not None:
+                try:
+                    client.lab("Shutdown", removeEverything=True, timeout=180)
+                except Exception:  # gone already: the sweep below still runs
+                    pass
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(down, self.names))
+        for name, process in self.processes.items():
+            if name not in self.clients and process.poll() is None:
+                process.terminate()  # interrupted before it answered: SIGTERM stops it; the sweep does the rest
+            try:
+                process.wait(timeout=180)
+            except Exception:  # stuck: it must not outlive the bench
+                process.kill()
+        swept = 0
+        for container in docker_client.containers.list(all=True, filters={"label": "servicelab.sandbox"}):
+            if container.labels.get("servicelab.sandbox") in self.names:
+                container.remove(force=True)
+                swept += 1
+        os.environ.pop("SERVICELAB_WORKSHOP", None)
+        shutil.rmtree(self.home, ignore_errors=True)
+        return swept
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--tasks", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    os.environ.pop("SERVICELAB_WORKSHOP", None)  # the idle baseline is an ordinary sandbox
+    docker_client = prepare()
+    print(f"idle machine: recovery of a killed task, {args.rounds} rounds", flush=True)
+    idle = measure_recovery(docker_client, args.rounds)
+    room = Classroom(args.learners, args.tasks)
+    try:
+        print(f"bringing up {args.learners} learner sandboxes × {args.tasks} tasks", flush=True)
+        answering, running = room.start()
+        time.sleep(3)  # let the last starts settle before measuring memory
+        planes, containers = room.memory(docker_client)
+        cpu = room.idle_cpu(args.idle_seconds)
+        print(f"under load: recovery of a killed task, {args.rounds} rounds", flush=True)
+        loaded = room.recovery(docker_client, args.rounds)
+    finally:
+        swept = room.close(docker_client)
+    total = args.learners * args.tasks
+    mib = 1024 * 1024
+    print(f"\n{args.learners} learners × {args.tasks} tasks = {total} task containers on {os.cpu_count()} cores")
+    print(f"bring-up: all {args.learners} control planes answering in {answering:.1f} s; "
+          f"all {total} tasks RUNNING in {running:.1f} s")
+    print(f"memory:   control planes {planes / mib:.0f} MiB RSS ({planes / mib / args.learners:.1f} MiB each) + "
+          f"containers {containers / mib:.0f} MiB = {(planes + containers) / mib:.0f} MiB")
+    print(f"idle CPU: all control planes together {cpu:.1f}% of one core over {args.idle_seconds:.0f} s")
+    print(f"recovery: idle machine median {median(idle) * 1000:.0f} ms; under load median {median(loaded) * 1000:.0f} ms "
+          f"(max {max(loaded) * 1000:.0f}); ratio {median(loaded) / median(idle):.2f}x")
+    print(f"cleanup:  every sandbox shut down; {swept} container(s) had to be swept up afterwards")
+
+
+if __name__ == "__main__":
+    main()
