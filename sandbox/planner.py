@@ -66,6 +66,7 @@ PLACEMENT_RETRY = 5.0
 TERMINATION_NOTICE = "TerminationNotice"
 HOST_LOST_REASON = "Host EC2 (instance {instance}) stopped/terminated"
 HEALTH_FAILURE_REASON = "Task failed container health checks"
+ELB_HEALTH_FAILURE_PREFIX = "Task failed ELB health checks"
 EXITED_REASON = "Essential container in task exited"
 SCALE_IN_REASON = "Scaling activity initiated by (service {service})"
 
@@ -202,10 +203,16 @@ def _observe(
     return leaving
 
 
+def _failed_health(task: Task) -> bool:
+    """Stopped for failing a container or a load balancer health check: a failure, not a request."""
+    reason = task.stopped_reason or ""
+    return reason == HEALTH_FAILURE_REASON or reason.startswith(ELB_HEALTH_FAILURE_PREFIX)
+
+
 def _is_fast_failure(task: Task, stop_code: str | None, stopped_at: float) -> bool:
     if stop_code == TASK_FAILED_TO_START:
         return True
-    if stop_code == ESSENTIAL_CONTAINER_EXITED or task.stopped_reason == HEALTH_FAILURE_REASON:
+    if stop_code == ESSENTIAL_CONTAINER_EXITED or _failed_health(task):
         return task.started_at is None or stopped_at - task.started_at < FAST_FAILURE_WINDOW
     return False
 
@@ -226,7 +233,7 @@ def failure_streak(tasks: list[Task], reaped_now: set[str], now: float) -> tuple
             streak += 1
             newest = newest if newest is not None else stopped_at
             oldest = stopped_at
-        elif code in (USER_INITIATED, SERVICE_SCHEDULER_INITIATED) and task.stopped_reason != HEALTH_FAILURE_REASON:
+        elif code in (USER_INITIATED, SERVICE_SCHEDULER_INITIATED) and not _failed_health(task):
             continue  # stops someone asked for say nothing about whether tasks can start
         else:
             break
@@ -301,13 +308,15 @@ def plan_service(
             return False
         if service.load_balancer is not None and task.target_health != "healthy":
             return False
-        if td is None or td.health_check is None:
+        if (td is None or td.health_check is None) and service.load_balancer is None:
             # With nothing to check, ECS trusts a task once it has run for a while (40 s there).
             proven_at = (task.started_at or now) + UNCHECKED_HEALTHY_AFTER
             if proven_at > now:
                 plan.wake_in(proven_at - now)
                 return False
             return True
+        if td is None or td.health_check is None:
+            return True  # the target group's verdict above is the check
         return plan.health.get(task.task_id, task.health_status) == HEALTHY
 
     # Chaos stops one running task per beat; the scheduler then treats it like any other loss.

@@ -11,8 +11,8 @@ import asyncio
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import aiohttp
 
@@ -106,7 +106,7 @@ async def run(url: str, rps: float, seconds: float, on_result: Callable[[Result]
                 async with session.get(url, allow_redirects=False) as response:
                     await response.read()
                     status, task = response.status, response.headers.get(TASK_HEADER)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 error = "timeout"
             except (aiohttp.ClientError, OSError) as exc:
                 error = type(exc).__name__

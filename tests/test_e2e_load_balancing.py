@@ -122,8 +122,8 @@ def test_only_healthy_targets_get_traffic_and_failing_ones_are_replaced(make_lab
     messages = [e["message"] for e in lab.service("web")["events"]]
     assert any(m.startswith("(service web) (task ") and f"is unhealthy in (target-group {tg}) due to "
                "(reason Health checks failed with these codes: [404])" in m for m in messages)
-    assert any(m.startswith("(service web) registered 1 targets in (target-group arn:") or
-               m.startswith("(service web) registered 2 targets in (target-group arn:") for m in messages)
+    assert any(m.startswith(("(service web) registered 1 targets in (target-group arn:",
+                             "(service web) registered 2 targets in (target-group arn:")) for m in messages)
     assert "(service web) has begun draining connections on 1 tasks." in messages
     result = traffic_result(traffic)
     assert result["errors"] == 0 and result["requests"] == 160

@@ -99,7 +99,7 @@ def tasks_by_backend(sb, backends):
 
 
 def test_only_healthy_targets_get_requests_and_unhealthy_ones_are_replaced(lab):
-    sb, control, backends, lbs = lab
+    sb, control, backends, _ = lab
     backends[1].healthy = False
     service = sb.create_service("default", "web", "plain:1", 2, load_balancer={})
     url = f"http://127.0.0.1:{service.load_balancer['listenerPort']}"
@@ -150,7 +150,7 @@ def _stop_while_slow(sb, control, lbs, service, task, url, seconds: float):
 
 
 def test_drain_waits_for_requests_in_flight_and_ends_early(lab):
-    sb, control, backends, lbs = lab
+    sb, control, _, lbs = lab
     service, task, url = _one_healthy_task(sb, control, delay=60)  # 60 sandbox s = 2.4 s here
     took, answers, during = _stop_while_slow(sb, control, lbs, service, task, url, 0.6)
     assert 0.45 < took < 2.0
@@ -163,8 +163,8 @@ def test_drain_waits_for_requests_in_flight_and_ends_early(lab):
 
 
 def test_drain_is_bounded_by_the_deregistration_delay(lab):
-    sb, control, backends, lbs = lab
+    sb, control, _, lbs = lab
     service, task, url = _one_healthy_task(sb, control, delay=10)  # 0.4 s here
-    took, answers, _ = _stop_while_slow(sb, control, lbs, service, task, url, 2.0)
+    took, _, _ = _stop_while_slow(sb, control, lbs, service, task, url, 2.0)
     assert 0.3 < took < 1.5
     assert task.last_status == STOPPED

@@ -11,9 +11,9 @@ from sandbox.lb import settings
 from sandbox.traffic import Report, Result, percentile
 
 
-def run(results, healthy=2, unhealthy=2, start=th.TargetHealth()):
+def run(results, healthy=2, unhealthy=2, start=None):
     states = []
-    h = start
+    h = start or th.TargetHealth()
     for ok in results:
         h = th.after_check(h, ok, healthy, unhealthy)
         states.append(h.state)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 WINDOW = 60.0
 """Sandbox seconds of samples a decision averages, as CloudWatch's one-minute period."""

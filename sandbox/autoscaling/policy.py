@@ -11,8 +11,9 @@ There is no scale-in while a deployment is in progress. Times are sandbox second
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from .. import errors
 

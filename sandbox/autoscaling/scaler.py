@@ -123,10 +123,11 @@ class AutoScaler:
             tracking.window.values(now), tracking.window.capacity(), desired, policy,
             state.get("lastScaleOutAt"), state.get("lastScaleInAt"), autoscaling.get("setAt", 0.0), now, deploying,
         )
-        if decision.desired is not None and decision.desired != desired:
-            if self.sandbox.apply_scaling(cluster, name, desired, decision.desired, decision.direction, decision.reason):
-                # Samples from before the change describe a service that no longer exists.
-                tracking.window.clear()
+        changes = decision.desired is not None and decision.desired != desired
+        if changes and self.sandbox.apply_scaling(cluster, name, desired, decision.desired, decision.direction,
+                                                  decision.reason):
+            # Samples from before the change describe a service that no longer exists.
+            tracking.window.clear()
         self._note(key, decision, sample, now)
 
     def _note(self, key: str, decision: scaling.Decision, sample, now: float) -> None:

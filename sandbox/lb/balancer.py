@@ -13,8 +13,9 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -143,7 +144,8 @@ class ServiceBalancer:
         return target
 
     def healthy_count(self) -> int:
-        return sum(1 for t in self.targets.values() if th.routable(t.health))
+        # Read from the auto scaler's thread: copy first (in one step) rather than iterate live.
+        return sum(1 for t in list(self.targets.values()) if th.routable(t.health))
 
     @staticmethod
     def _stop_checking(target: Target) -> None:
@@ -183,7 +185,7 @@ class ServiceBalancer:
                 if response.status in SUCCESS_CODES:
                     return True, ""
                 return False, f"Health checks failed with these codes: [{response.status}]"
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False, "Request timed out"
         except (aiohttp.ClientError, OSError):
             return False, "Health checks failed"
@@ -214,7 +216,7 @@ class ServiceBalancer:
                 out = CIMultiDict((k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP)
                 out[TASK_HEADER] = target.task_id
                 return web.Response(status=upstream.status, reason=upstream.reason, body=payload, headers=out)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return web.Response(status=504, text="504 Gateway Time-out\n", headers={TASK_HEADER: target.task_id})
         except (aiohttp.ClientError, OSError) as exc:
             log.info("request to %s failed after %.3fs: %s", target.task_id[:8], time.monotonic() - started, exc)

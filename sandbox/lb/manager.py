@@ -140,7 +140,7 @@ class LoadBalancers:
         while not self._closing.is_set():
             try:
                 await asyncio.wait_for(self._poked.wait(), SYNC_EVERY)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._closing.is_set():
                 break
@@ -180,7 +180,7 @@ class LoadBalancers:
                 if port != service.settings.get("listenerPort"):
                     await asyncio.to_thread(self._record_port, key, port)
             balancer.settings = service.settings
-            registered, adopted, gone = [], [], []
+            registered, gone = [], []
             by_id = {t.task_id: t for t in service.tasks}
             for task in service.tasks:
                 if task.task_id in balancer.targets or task.task_id in balancer.retired or not task.eligible:
@@ -188,7 +188,6 @@ class LoadBalancers:
                 if task.target_health in (th.INITIAL, th.HEALTHY, th.UNHEALTHY):
                     # Registered by an earlier run of the control plane: carry on where it was.
                     balancer.register(task.task_id, task.host_port, task.target_health)
-                    adopted.append(task.task_id)
                 else:
                     balancer.register(task.task_id, task.host_port)
                     registered.append(task.task_id)
@@ -262,7 +261,8 @@ class LoadBalancers:
             now = self.control.clock.now()
             for task_id in registered:
                 task = self.store.tasks.get(task_id)
-                if task is not None and task.last_status == RUNNING:
+                # Only if no health check has been recorded first (this write may run late).
+                if task is not None and task.last_status == RUNNING and task.target_health is None:
                     task.target_health = th.INITIAL
                     task.version += 1
             for task_id in gone:

@@ -30,7 +30,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from sandbox import paths
-from sandbox.classroom import WORKSHOP_ENV
+from sandbox.classroom import IDLE_ENV, WORKSHOP_ENV
 
 from .collect import Collector
 from .share import LEARNER_ENV, OFFER_ENV
@@ -52,7 +52,8 @@ def offline_template(templates: Path) -> str:
 
 
 def learner_from(query: str | None) -> str | None:
-    cleaned = LEARNER.sub("-", (query or "").lower()).strip("-")[:30]
+    # 26 characters leave room for "web-" and a "-1a2b3c" suffix within a sandbox name's 40.
+    cleaned = LEARNER.sub("-", (query or "").lower()).strip("-")[:26].strip("-")
     return cleaned or None
 
 
@@ -119,12 +120,15 @@ class WorkshopServer(Server):
     def _environment(self, learner: str, home: Path) -> dict[str, str]:
         env = {
             "SERVICELAB_HOME": str(home),
-            "SERVICELAB_SANDBOX": paths.check_sandbox_name(f"web-{learner}"[:40]),
+            "SERVICELAB_SANDBOX": paths.check_sandbox_name(f"web-{learner}"),
             LEARNER_ENV: learner,
             OFFER_ENV: f"http://127.0.0.1:{self.port}/progress",
         }
         if self.workshop:
             env[WORKSHOP_ENV] = str(self.workshop)
+        elif IDLE_ENV not in os.environ:
+            # No workshop file, so no idleTimeout: a server killed outright must not leave sandboxes forever.
+            env[IDLE_ENV] = "30m"
         if self.runtime:
             env["SERVICELAB_RUNTIME"] = self.runtime
         return env
