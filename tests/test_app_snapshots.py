@@ -107,4 +107,4 @@ def test_help(snap_compare, tmp_path: Path) -> None:
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
     assert "Stop the selected task (aws ecs stop-task); the service starts a replacement" in seen["text"]
-    assert "aws ecs update-service [--cluster CLUSTER] --service SERVICE --desired-count DESIRED-COUNT" in seen["text"]
+    assert "aws ecs update-service [--cluster CLUSTER] --service SERVICE [--desired-count DESIRED-COUNT]" in seen["text"]
