@@ -272,17 +272,17 @@ class TestWithinAfter:
         assert checks.evaluate(checks.build(self.CHECK), line).status == PASS
 
     def test_fails_when_it_takes_too_long(self):
-        line, clock = timeline_of(*self.states(recover_after=13))
+        line, _ = timeline_of(*self.states(recover_after=13))
         result = checks.evaluate(checks.build(self.CHECK), line)
         assert result.status == FAIL
         assert result.message.startswith("web recovers within 10 s: not within 10s after task_stopped(service=web).count at ")
         assert result.message.endswith("service(web).running is 2 but service(web).desired is 3 (needs ==)")
 
     def test_waits_for_the_trigger_then_for_the_window(self):
-        line, clock = timeline_of(*self.states(recover_after=13)[:1])
+        line, _ = timeline_of(*self.states(recover_after=13)[:1])
         result = checks.evaluate(checks.build(self.CHECK), line)
         assert result.status == WAITING and "waiting for task_stopped(service=web).count" in result.message
-        line, clock = timeline_of(*self.states(recover_after=13)[:4])
+        line, _ = timeline_of(*self.states(recover_after=13)[:4])
         result = checks.evaluate(checks.build(self.CHECK), line)
         assert result.status == WAITING and "2s ago; waiting: service(web).running is 2" in result.message
 
@@ -340,3 +340,12 @@ def test_engine_does_not_import_textual():
             "tutor.lesson_lint, tutor.solver, tutor.reset; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_zones_use_the_snapshots_instances_when_it_has_them():
+    instances = [{"containerInstanceArn": f"arn:aws:ecs:us-east-1:1:container-instance/default/ci-{z}",
+                  "availabilityZone": f"us-east-1{z}", "status": "ACTIVE", "zoneFailed": z == "c"} for z in "abc"]
+    state = {**snapshot(tasks=[task("t1", zone="us-east-1a"), task("t2", zone="us-east-1a")]), "instances": instances}
+    v = expr.View(state)
+    # the empty zone b counts; the failed zone c does not
+    assert [value(f"zones(web).{a}", v) for a in ("used", "max", "min", "spread")] == [1, 2, 0, 2]

@@ -189,7 +189,7 @@ class TestFormat2:
         step = lesson.steps[lesson.step_index("not-a-one-shot")]
         predict = step.myth.as_predict()
         assert predict.options == ["True", "False"] and predict.answer == 1
-        assert [line.text for line in step.myth.demo][0] == "servicelab task run batch:1"
+        assert step.myth.demo[0].text == "servicelab task run batch:1"
 
     def test_questions_grade_answers(self):
         lesson = next(l for l in load_lessons() if l.id == "reconcile-loop")

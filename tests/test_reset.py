@@ -59,3 +59,12 @@ def test_settled():
     assert not reset.settled(snapshot([service("web", 2, 1, pending=1)]), want)
     assert not reset.settled(snapshot([service("web", 2, 2), service("api", 0, 0, status="DRAINING")]), want)
     assert not reset.settled(snapshot([service("web", 2, 2)], [task("a", status="STOPPING")]), want)
+
+
+def test_instances_in_the_snapshot_are_used_when_none_are_given():
+    state = {**snapshot([service("web", 1, 1)]), "instances": [
+        {"containerInstanceId": "ci-1", "containerInstanceArn": "arn:aws:ecs:us-east-1:1:container-instance/default/ci-1",
+         "availabilityZone": "us-east-1c", "zoneFailed": True, "status": "ACTIVE"},
+        {"containerInstanceId": "ci-9", "containerInstanceArn": "arn:aws:ecs:us-east-1:1:container-instance/other/ci-9",
+         "availabilityZone": "us-east-1a", "zoneFailed": True, "status": "ACTIVE"}]}
+    assert kinds(reset.plan(setup(("web", "web:1", 1)), state)) == [("restore-zone", "us-east-1c")]

@@ -7,7 +7,7 @@ No Textual here. The data is `tutor/cheatsheet.yaml`; `search()` is what both th
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml

@@ -336,6 +336,12 @@ def _cluster_of(arn: str | None) -> str | None:
     return arn.rsplit("/", 1)[-1] if arn else None
 
 
+def _instance_cluster(instance: dict[str, Any]) -> str | None:
+    """`arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID` names the instance's cluster."""
+    parts = str(instance.get("containerInstanceArn", "")).split("/")
+    return parts[-2] if len(parts) >= 3 else None
+
+
 class View:
     """One snapshot as the stable names see it: one cluster, history before `origin` left out."""
 
@@ -385,7 +391,8 @@ class View:
     def known_zones(self) -> list[str]:
         """The zones to spread over: the container instances' zones when the snapshot lists
         instances, else every zone a task of this cluster is seen in."""
-        instances = self.snapshot.get("containerInstances") or self.snapshot.get("instances") or []
+        instances = [i for i in self.snapshot.get("containerInstances") or self.snapshot.get("instances") or []
+                     if _instance_cluster(i) in (None, self.cluster)]
         zones = [i.get("availabilityZone") for i in instances
                  if i.get("status", "ACTIVE") == "ACTIVE" and not i.get("zoneFailed")]
         if not instances:
@@ -737,7 +744,7 @@ class _Parser:
 def _check_comparable(op: str, left: Any, right: Any, column: int) -> None:
     types = {left.type, right.type}
     if LIST in types:
-        raise ExprError(f"a list cannot be compared; use .count instead of .ids", column)
+        raise ExprError("a list cannot be compared; use .count instead of .ids", column)
     if len(types) > 1:
         raise ExprError(f"cannot compare {left.source()!r} ({left.type}) with {right.source()!r} ({right.type})", column)
     if op not in ("==", "!=") and types != {NUMBER}:

@@ -50,9 +50,12 @@ def plan(setup: SandboxSetup, snapshot: dict[str, Any], cluster: str = "default"
     restored and drained instances set ACTIVE, so every step starts with the whole cluster.
     """
     actions: list[Action] = []
-    for zone in sorted({i["availabilityZone"] for i in instances or [] if i.get("zoneFailed")}):
+    if instances is None:  # newer snapshots carry the instances themselves
+        instances = [i for i in snapshot.get("instances") or []
+                     if f"/{cluster}/" in str(i.get("containerInstanceArn", f"/{cluster}/"))]
+    for zone in sorted({i["availabilityZone"] for i in instances if i.get("zoneFailed")}):
         actions.append(Action("restore-zone", zone))
-    for instance in instances or []:
+    for instance in instances:
         if instance.get("status") == "DRAINING":
             actions.append(Action("activate-instance", instance["containerInstanceId"]))
     services = {s["serviceName"]: s for s in snapshot.get("services", []) if s.get("cluster", cluster) == cluster}
@@ -128,9 +131,9 @@ def apply(actions: list[Action], setup: SandboxSetup, runner: Runner, timeout: f
         elif action.kind == "activate-instance":
             client.lab("SetInstanceStatus", cluster=cluster, instance=action.target, status="ACTIVE")
         elif action.kind == "stop-task":
-            _quietly(lambda: client.ecs("StopTask", cluster=cluster, task=action.target, reason="lesson reset"))
+            _quietly(client.ecs, "StopTask", cluster=cluster, task=action.target, reason="lesson reset")
         elif action.kind == "delete-service":
-            _quietly(lambda: client.ecs("DeleteService", cluster=cluster, service=action.target, force=True))
+            _quietly(client.ecs, "DeleteService", cluster=cluster, service=action.target, force=True)
     recreated = {a.target for a in actions if a.kind == "create-service"}
     _wait(runner, lambda snap: not any(
         s.get("status") == "DRAINING" or (s["serviceName"] in recreated and s.get("status") == "ACTIVE")
@@ -173,10 +176,10 @@ def _wait(runner: Runner, ready, what: str, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def _quietly(call) -> None:
+def _quietly(call, *args: Any, **kwargs: Any) -> None:
     """Stopping something that just stopped by itself is not a reason to fail a reset."""
     try:
-        call()
+        call(*args, **kwargs)
     except Exception as exc:  # the sandbox's errors; anything but "already gone" is re-raised
         text = str(exc).lower()
         if "not found" not in text and "already" not in text and "inactive" not in text:

@@ -122,20 +122,19 @@ def _changes(before: dict[str, Any], after: dict[str, Any], at: float, origin: f
         group = task.get("group", "")
         service = group.split(":", 1)[1] if group.startswith("service:") else None
         family = str(task.get("taskDefinition", "")).split(":", 1)[0]
-
-        def event(kind: str) -> TaskEvent:
-            return TaskEvent(at, kind, task_id, service, family, task.get("stopCode") if kind == "stopped" else None)
-
+        kinds = []
         if prior is None:
             if (task.get("createdAt") or 0) < origin:
                 continue  # old history that only now came into view, not a change
-            out.append(event("created"))
+            kinds.append("created")
             prior = {}
         if status == "RUNNING" and prior.get("lastStatus") != "RUNNING":
-            out.append(event("started"))
+            kinds.append("started")
         if status == "STOPPED" and prior.get("lastStatus") != "STOPPED":
-            if (task.get("stoppedAt") or at) >= origin:  # stopped by the reset itself, before origin
-                out.append(event("stopped"))
+            if (task.get("stoppedAt") or at) >= origin:  # else stopped by the reset itself, before origin
+                kinds.append("stopped")
+        out += [TaskEvent(at, kind, task_id, service, family, task.get("stopCode") if kind == "stopped" else None)
+                for kind in kinds]
     return out
 
 

@@ -84,7 +84,7 @@ def _quota(sb: Sandbox) -> dict[str, Any] | None:
 
 
 def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[str, Any]:
-    """Everything the live panel shows, in one consistent read."""
+    """Everything the live panel shows, in one consistent read (the cluster's instances included)."""
     arns = Arns()
     with sb.store.lock:
         services = [
@@ -107,6 +107,12 @@ def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[
                 if stopped_seen[key] > STOPPED_IN_SNAPSHOT:
                     continue
             tasks_out.append(shapes.task(t, arns, sb.store.task_definition(t.task_definition)))
+        instances = [i for i in sb.store.instances.values() if cluster is None or i.cluster == cluster]
+        live_on: dict[str, list[Any]] = {}
+        for t in sb.store.tasks.values():
+            if t.instance_id and t.is_live:
+                live_on.setdefault(t.instance_id, []).append(t)
+        taskdefs = sb.store.task_definitions_by_ref()
         return {
             "version": sb.store.version,
             "status": status(sb, info),
@@ -116,6 +122,11 @@ def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[
             ],
             "services": service_shapes,
             "tasks": tasks_out,
+            # The app's zones view: instances with their zone, status and failed zones, in the same read.
+            "instances": [
+                instance_shape(sb, i, live_on.get(i.id, []), taskdefs)
+                for i in sorted(instances, key=lambda i: (i.cluster, i.zone, i.id))
+            ],
         }
 
 
@@ -156,9 +167,11 @@ def op_tasks(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, A
         return {"tasks": [shapes.task(t, arns, sb.store.task_definition(t.task_definition)) for t in tasks]}
 
 
-def instance_shape(sb: Sandbox, instance) -> dict[str, Any]:
-    tasks = [t for t in sb.store.tasks.values() if t.instance_id == instance.id and t.is_live]
-    taskdefs = sb.store.task_definitions_by_ref()
+def instance_shape(sb: Sandbox, instance, live: list[Any] | None = None,
+                   taskdefs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One instance as `Instances` answers; `live` (its live tasks) and `taskdefs` save a pass when known."""
+    tasks = live if live is not None else [t for t in sb.store.tasks.values() if t.instance_id == instance.id and t.is_live]
+    taskdefs = taskdefs if taskdefs is not None else sb.store.task_definitions_by_ref()
     used_cpu = sum(taskdefs[t.task_definition].cpu for t in tasks if t.task_definition in taskdefs)
     used_memory = sum(taskdefs[t.task_definition].memory for t in tasks if t.task_definition in taskdefs)
     return {

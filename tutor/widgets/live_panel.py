@@ -1,4 +1,9 @@
-"""The live sandbox panel: header, task table, chart, why and events for one service at a time."""
+"""The live sandbox panel: header, task table, chart, why and events for one service at a time.
+
+Beside them, the operations views (tutor/widgets/ops_panels.py) appear when they have
+something to say: the deployments of a rollout, the zones and instances the tasks run on,
+the load balancer's targets, and the auto scaling policy against its metric.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from .. import commands
+from ..ops_view import (cluster_instances, deployments_view, load_balancer_view, scaling_view, time_speed,
+                        zones_view)
 from ..view_model import CountHistory, ServiceView, TaskRow, service_names, service_view, task_rows
 from .count_chart import CountChart
 from .events_log import EventsLog
+from .ops_panels import DeploymentStrip, LoadBalancerPanel, ScalingLine, ZonesPanel
 from .service_header import ServiceHeader
 from .task_table import TaskTable
 from .why_panel import WhyPanel
@@ -61,12 +69,19 @@ class LivePanel(Vertical):
         self._detail_key: tuple | None = None
         self._table_drawn = 0.0
         self._timer = None
+        self._received = 0.0
+        """When (on `clock`) the latest snapshot arrived: a dilated sandbox clock runs on from it."""
 
     def compose(self) -> ComposeResult:
         yield ServiceHeader(plain=self.plain, id="service-header")
         yield Static(id="last-action")
+        yield DeploymentStrip(plain=self.plain, id="deployments")
         yield TaskTable(plain=self.plain, id="task-table")
         yield Static(id="task-detail")
+        with Horizontal(id="ops-row"):
+            yield ZonesPanel(plain=self.plain, id="zones")
+            yield LoadBalancerPanel(plain=self.plain, id="load-balancer")
+        yield ScalingLine(plain=self.plain, id="scaling")
         with Horizontal(id="live-lower"):
             with Vertical(id="chart-box"):
                 yield Static("Desired and running, last 2 minutes", classes="section-heading")
@@ -80,6 +95,7 @@ class LivePanel(Vertical):
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK_SECONDS, self._tick)
         self.query_one("#last-action", Static).display = False
+        self.query_one("#ops-row").display = False
         self._redraw()
 
     # -- fed by the screen ------------------------------------------------------------------
@@ -87,7 +103,7 @@ class LivePanel(Vertical):
         """Take a new snapshot of the whole sandbox and redraw what changed."""
         self.snapshot = snapshot
         self.connected = True
-        now = self.clock()
+        now = self._received = self.clock()
         for service in snapshot.get("services", []):
             if service.get("status") == "INACTIVE":
                 continue
@@ -146,18 +162,29 @@ class LivePanel(Vertical):
         return self.query_one(TaskTable).selected_task
 
     def names(self) -> commands.Names:
-        """Services, tasks and task definitions, for the command bar's completion."""
+        """Services, tasks, task definitions, zones and instances, for the command bar's completion."""
         snapshot = self.snapshot or {}
         tasks = [t["taskId"][:12] for t in snapshot.get("tasks", []) if t.get("lastStatus") != "STOPPED"]
         selected = self.selected_task
         if selected and selected.short_id in tasks:
             tasks.remove(selected.short_id)
             tasks.insert(0, selected.short_id)
+        instances = cluster_instances(snapshot)
         return commands.Names(
             services=service_names(snapshot),
             tasks=tasks,
             task_definitions=list(snapshot.get("taskDefinitions", [])),
+            zones=sorted({i["availabilityZone"] for i in instances if i.get("availabilityZone")}),
+            instances=[i["containerInstanceId"] for i in instances if i.get("containerInstanceId")],
         )
+
+    def now(self) -> float:
+        """The sandbox's time: task times are stamped by its clock, which may run faster than ours."""
+        speed = time_speed(self.snapshot)
+        stamped = ((self.snapshot or {}).get("status") or {}).get("now")
+        if speed == 1.0 or not isinstance(stamped, (int, float)):
+            return self.clock()
+        return stamped + (self.clock() - self._received) * speed
 
     # -- drawing ------------------------------------------------------------------------------
     def _switch(self, name: str | None) -> None:
@@ -170,15 +197,32 @@ class LivePanel(Vertical):
 
     def _redraw(self) -> None:
         view = self.view
-        now = self.clock()
+        now = self.now()
         self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, now)
+        self._render_ops()
         self._render_table()
         self.query_one(WhyPanel).show(view.decisions if view else [])
         self.query_one(EventsLog).show(view.events if view else [])
         self.query_one(CountChart).refresh()
 
+    def _render_ops(self) -> None:
+        """The operations views; each hides itself when it has nothing to say."""
+        snapshot, service = self.snapshot, self.service
+        self.query_one(DeploymentStrip).show(deployments_view(snapshot, service))
+        zones = zones_view(snapshot, service)
+        balancer = load_balancer_view(snapshot, service)
+        scaling = scaling_view(snapshot, service)
+        self.query_one(ZonesPanel).show(zones)
+        self.query_one(LoadBalancerPanel).show(balancer)
+        self.query_one(ScalingLine).show(scaling)
+        row = self.query_one("#ops-row")
+        shown = zones is not None or balancer is not None
+        if row.display != shown:
+            row.display = shown
+        self.set_class(shown or scaling is not None, "-ops")
+
     def _render_table(self) -> None:
-        rows = task_rows(self.snapshot, self.service, self.stats, self.clock()) if self.service or self.snapshot else []
+        rows = task_rows(self.snapshot, self.service, self.stats, self.now()) if self.service or self.snapshot else []
         table = self.query_one(TaskTable)
         table.show_rows(rows)
         self._table_drawn = time.monotonic()
@@ -195,7 +239,7 @@ class LivePanel(Vertical):
         if self.snapshot is not None and time.monotonic() - self._table_drawn >= TICK_SECONDS * 0.9:
             self._render_table()
             view = self.view
-            self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, self.clock())
+            self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, self.now())
 
     def _show_detail(self) -> None:
         task = self.selected_task

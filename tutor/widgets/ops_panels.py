@@ -1,0 +1,212 @@
+"""The live panel's operations views: deployments, zones and instances, load balancer, auto scaling.
+
+Each is one Static that draws a view from `tutor.ops_view` and hides itself when there is
+none, so a view appears only when it is relevant. A redraw happens only when the view itself
+changed (views are frozen dataclasses, compared whole), so a burst of snapshots that leave a
+view alone costs nothing. Every state is a word; colour and the small bars only repeat it,
+and `--plain` drops the bars.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Static
+
+from ..ops_view import DeploymentsView, LoadBalancerView, ScalingView, ZonesView
+
+BAR_MAX = 16
+"""Longest task bar; beyond it the bar ends in an ellipsis (the count is always written)."""
+TARGET_LINES = 3
+"""Lines of load balancer targets before "+N more"."""
+
+ROLLOUT_STYLE = {"IN_PROGRESS": "$text-warning", "COMPLETED": "$text-success", "FAILED": "$text-error bold"}
+STATE_STYLE = {"ACTIVE": "$text-muted", "DRAINING": "$text-warning bold", "ZONE FAILED": "$text-error bold"}
+HEALTH_STYLE = {"healthy": "$text-success", "initial": "$text-warning", "unhealthy": "$text-error bold",
+                "draining": "$text-accent"}
+
+
+def bar(filled: int, hollow: int = 0) -> str:
+    """`■■□` for 2 of 3; capped at BAR_MAX glyphs."""
+    glyphs = "■" * max(0, filled) + "□" * max(0, hollow)
+    return glyphs if len(glyphs) <= BAR_MAX else glyphs[: BAR_MAX - 1] + "…"
+
+
+def columns(rows: list[list[tuple[str, str]]], indent: str = "  ", gap: str = "  ") -> list[Content]:
+    """Rows of (text, style) cells, each column padded to its widest cell; empty trailing cells dropped."""
+    widths: list[int] = []
+    for row in rows:
+        for i, (text, _) in enumerate(row):
+            if i == len(widths):
+                widths.append(0)
+            widths[i] = max(widths[i], len(text))
+    out = []
+    for row in rows:
+        last = max((i for i, (text, _) in enumerate(row) if text), default=-1)
+        parts: list[Content] = [Content(indent)]
+        for i, (text, style) in enumerate(row[: last + 1]):
+            cell = text if i == last else text.ljust(widths[i])
+            parts.append(Content.styled(cell, style) if style and text else Content(cell))
+            if i != last:
+                parts.append(Content(gap))
+        out.append(Content("").join(parts))
+    return out
+
+
+def heading(title: str, rest: str) -> Content:
+    return Content.styled(title, "bold") + Content(f"  {rest}" if rest else "")
+
+
+class OpsView(Static):
+    """A view that hides itself when there is nothing to show, and redraws only on change."""
+
+    DEFAULT_CLASSES = "ops-view"
+
+    def __init__(self, *, plain: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.plain = plain
+        self.view: Any = None
+        self._shown: Any = ()
+        self._content = Content("")
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def show(self, view: Any) -> None:
+        if view == self._shown:
+            return
+        self._shown = view
+        self.view = view
+        visible = view is not None
+        if self.display != visible:
+            self.display = visible
+        if visible:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._content = self.build(self.view)
+        self.update(self._content)
+
+    def build(self, view: Any) -> Content:
+        raise NotImplementedError
+
+    def arrow(self, text: str) -> str:
+        return text.replace("→", "->") if self.plain else text
+
+    @property
+    def text(self) -> str:
+        """What the view says, as plain words (what a screen reader, or a test, reads)."""
+        return self._content.plain if self.view is not None else ""
+
+
+class DeploymentStrip(OpsView):
+    """Each deployment on its own line: PRIMARY (new) above ACTIVE (old), with counts and rollout state."""
+
+    def build(self, view: DeploymentsView) -> Content:
+        rest = view.heading.removeprefix("Deployments: ")
+        rows: list[list[tuple[str, str]]] = []
+        reasons: dict[int, str] = {}
+        for row in view.rows:
+            cells = [(row.status, "bold" if row.status == "PRIMARY" else "$text-muted"), (row.task_definition, "")]
+            if not self.plain:
+                cells.append((bar(row.running, max(0, row.desired - row.running)), "$text-success"))
+            cells.append((f"running {row.running}/{row.desired}", ""))
+            cells.append((f"pending {row.pending}" if row.pending else "", "$text-warning"))
+            cells.append((row.rollout, ROLLOUT_STYLE.get(row.rollout, "")))
+            if row.threshold is not None:
+                cells.append((f"failed {row.failed}/{row.threshold}", "$text-error" if row.failed else "$text-muted"))
+            elif row.failed:
+                cells.append((f"failed {row.failed}", "$text-error"))
+            if row.reason:
+                reasons[len(rows)] = row.reason
+            rows.append(cells)
+        lines = [heading("Deployments", rest)]
+        for index, line in enumerate(columns(rows)):
+            lines.append(line)
+            if index in reasons:
+                lines.append(Content.styled(f"    {reasons[index]}", "$text-muted"))
+        return Content("\n").join(lines)
+
+
+class ZonesPanel(OpsView):
+    """Zones × instances: where the shown service's tasks run, failed zones and draining instances marked."""
+
+    def build(self, view: ZonesView) -> Content:
+        rest = view.heading.removeprefix("Zones and instances: ")
+        rows: list[list[tuple[str, str]]] = []
+        for row in view.rows:
+            tasks = view.tasks_words(row)
+            if not self.plain and (row.running or row.pending):
+                tasks = f"{tasks} {bar(row.running, row.pending)}"
+            rows.append([
+                (row.zone if row.first_in_zone else "", "$text-error bold" if row.state == "ZONE FAILED" else ""),
+                (row.instance, ""),
+                (row.state, STATE_STYLE.get(row.state, "")),
+                (tasks, "" if row.running or row.pending else "$text-muted"),
+                (view.other_words(row), "$text-muted"),
+                (view.free_words(row), "$text-muted"),
+            ])
+        title = Content.styled("Zones and instances", "bold")
+        if any(failed for _, _, failed in view.zones):
+            counts, _, failed = rest.partition("; FAILED: ")
+            head = title + Content(f"  {counts}; ") + Content.styled(f"FAILED: {failed}", "$text-error bold")
+        else:
+            head = heading("Zones and instances", rest)
+        return Content("\n").join([head, *columns(rows)])
+
+
+class LoadBalancerPanel(OpsView):
+    """The load balancer's URL, its health check, and each target with its health (ELB's words)."""
+
+    def on_resize(self, event: Resize) -> None:
+        if self.view is not None:
+            self._draw()
+
+    def build(self, view: LoadBalancerView) -> Content:
+        lines = [Content.styled("Load balancer", "bold") + Content("  ")
+                 + Content.styled(view.url or "(starting)", "$text-accent")
+                 + Content(f"  {view.summary}")]
+        if view.settings:
+            lines.append(Content.styled(f"  {view.settings}", "$text-muted"))
+        if not view.targets:
+            lines.append(Content.styled("  a task is registered once it is RUNNING and its container is healthy",
+                                        "$text-muted"))
+            return Content("\n").join(lines)
+        chips = [(t.words.rsplit(" ", 1)[0], t.health) for t in view.targets]
+        chip_width = max(len(label) + 1 + len(health) for label, health in chips)
+        width = self.size.width or 80
+        per_line = max(1, (width - 2 + 3) // (chip_width + 3))
+        shown = chips[: per_line * TARGET_LINES]
+        if len(chips) > len(shown):  # leave room for the "+N more" note
+            shown = chips[: per_line * TARGET_LINES - 1]
+        for start in range(0, len(shown), per_line):
+            parts: list[Content] = [Content("  ")]
+            for i, (label, health) in enumerate(shown[start:start + per_line]):
+                if i:
+                    parts.append(Content("   "))
+                pad = " " * (chip_width - len(label) - 1 - len(health))
+                parts.append(Content(f"{label} ") + Content.styled(health, HEALTH_STYLE.get(health, "")) + Content(pad))
+            lines.append(Content("").join(parts).rstrip())
+        if len(chips) > len(shown):
+            lines.append(Content.styled(f"  +{len(chips) - len(shown)} more (lb ls lists them all)", "$text-muted"))
+        return Content("\n").join(lines)
+
+
+class ScalingLine(OpsView):
+    """Target tracking: the metric against its target, the capacity bounds and the latest activity."""
+
+    def build(self, view: ScalingView) -> Content:
+        rest = view.heading.removeprefix("Auto scaling: ")
+        first = Content.styled("Auto scaling", "bold") + Content(f"  {rest}")
+        comparison = view.comparison
+        if comparison in ("above target", "below target"):
+            first = first.stylize("$text-warning" if comparison == "above target" else "$text-accent",
+                                  len("Auto scaling  ") + rest.index(comparison),
+                                  len("Auto scaling  ") + rest.index(comparison) + len(comparison))
+        second = Content(f"  {self.arrow(view.last_words)}")
+        if view.status:
+            second += Content.styled(f"; now: {self.arrow(view.status)}", "$text-muted")
+        return Content("\n").join([first, second])
