@@ -464,10 +464,15 @@ def plan_service(
             f"{counts_text} → stopping {len(stopping)} task{'s' if len(stopping) != 1 else ''} "
             "(fullest zone first, then not-yet-running, then newest)"
         )
-    # Old tasks go as far as the healthy floor allows: unhealthy ones are free to stop.
+    # Old tasks go as far as the healthy floor allows. Only a task that is not running or has
+    # failed its checks is free to stop; one still proving itself is kept like a healthy one,
+    # so a rollout begun early never empties the service.
+    def free_to_stop(task: Task) -> bool:
+        return task.last_status != RUNNING or task.health_status == UNHEALTHY or task.target_health == "unhealthy"
+
     budget = healthy_count - min_healthy - sum(1 for t in stopping if healthy(t))
-    for task in sorted(to_replace, key=lambda t: (healthy(t), -(t.started_at or t.created_at))):
-        if healthy(task):
+    for task in sorted(to_replace, key=lambda t: (not free_to_stop(t), -(t.started_at or t.created_at))):
+        if not free_to_stop(task):
             if budget <= 0:
                 continue
             budget -= 1

@@ -68,6 +68,18 @@ class TestRollingDeployment:
         assert wording.deployment_completed("web", service.primary.id) in messages
         assert messages[0] == wording.steady("web")
 
+    def test_rollout_begun_before_old_tasks_proved_themselves_keeps_them(self):
+        sb, control, runtime, clock = fake_sandbox()
+        sb.create_service("default", "web", "web:1", 2)
+        settle(control, 3)  # running, health still "starting"
+        sb.update_service("default", "web", task_definition="web:2")
+        for _ in range(3):
+            settle(control, 2)
+            clock.advance(1)
+            assert len([t for t in live(control) if t.task_definition == "web:1" and t.last_status == RUNNING]) == 2
+        converge(control, runtime, clock, 10)
+        assert {t.task_definition for t in live(control)} == {"web:2"}
+
     def test_half_minimum_stops_old_tasks_first(self):
         sb, control, runtime, clock = fake_sandbox()
         sb.create_service("default", "web", "web:1", 4,

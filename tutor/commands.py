@@ -56,6 +56,9 @@ class Operation:
     """True when it changes the sandbox (the others only read)."""
     notes: tuple[str, ...] = ()
     """Things the learner should know, such as options that were set aside."""
+    elsewhere: str | None = None
+    """Where `aws ecs` has no twin but real AWS does it another way (aws application-autoscaling,
+    aws elbv2): that way, worded for the learner. The bar does not run it."""
 
     @property
     def request(self) -> tuple[str, str, dict[str, Any]]:
@@ -64,8 +67,8 @@ class Operation:
 
     @property
     def twin(self) -> str:
-        """The `aws ecs` line, or a sentence saying why there is none."""
-        return self.aws or NO_TWIN.get(self.name, "no aws ecs equivalent")
+        """The `aws ecs` line, or how real AWS does it otherwise, or a sentence saying why there is none."""
+        return self.aws or self.elsewhere or NO_TWIN.get(self.name, "no aws ecs equivalent")
 
 
 NO_TWIN = {
@@ -75,6 +78,8 @@ NO_TWIN = {
     "Tasks": "aws ecs list-tasks shows one desiredStatus at a time (add --desired-status STOPPED for the rest)",
     "logs": "no aws ecs equivalent: on AWS, task logs go to CloudWatch (aws logs tail)",
     "status": "no aws ecs equivalent: the sandbox itself is servicelab's",
+    "SetZoneFailed": "no aws ecs equivalent: a zone outage happens to AWS, not through its API",
+    "traffic": "no aws ecs equivalent: on AWS the load comes from your users (or a load-testing tool)",
     "help": "",
     "clear": "",
 }
@@ -263,6 +268,130 @@ def stop_chaos(cluster: str, service: str) -> Operation:
                      _cli(cluster, "chaos", service, "--stop"), None, f"end the chaos on {service}", changes=True)
 
 
+def create_service_with_load_balancer(cluster: str, name: str, task_definition: str, count: int) -> Operation:
+    """CreateService and a load balancer of the service's own, in one servicelab step."""
+    create = {"cluster": cluster, "serviceName": name, "taskDefinition": task_definition, "desiredCount": count}
+    return Operation(
+        LAB, "CreateServiceWithLoadBalancer", {"createService": create, "loadBalancer": {}},
+        _cli(cluster, "service", "create", name, "--task-def", task_definition, "--count", count, "--load-balancer"),
+        None, f"create service {name} behind a load balancer: keep {count} × {task_definition} running",
+        show="service", changes=True,
+        elsewhere="on AWS: create a target group and a load balancer (aws elbv2), then "
+                  + _aws("create-service", cluster, ("--service-name", name), ("--task-definition", task_definition),
+                         ("--desired-count", count))
+                  + " --load-balancers targetGroupArn=ARN,containerName=NAME,containerPort=PORT",
+    )
+
+
+def list_instances(cluster: str) -> Operation:
+    return Operation(LAB, "Instances", {"cluster": cluster}, _cli(cluster, "instance", "ls"), None,
+                     f"list the container instances of cluster {cluster}", show="instances",
+                     elsewhere="on AWS: aws ecs list-container-instances, then aws ecs describe-container-instances "
+                               "(the sandbox's ECS API has neither)")
+
+
+def set_instance_status(cluster: str, instance: str, status: str) -> Operation:
+    """DRAINING moves the instance's tasks elsewhere; ACTIVE lets it take tasks again."""
+    verb = "drain" if status == "DRAINING" else "activate"
+    what = (f"drain instance {instance}: its tasks move elsewhere" if status == "DRAINING"
+            else f"activate instance {instance}: it takes tasks again")
+    return Operation(
+        LAB, "SetInstanceStatus", {"cluster": cluster, "instance": instance, "status": status},
+        _cli(cluster, "instance", verb, instance),
+        _aws("update-container-instances-state", cluster, ("--container-instances", instance), ("--status", status)),
+        what, show="instance", changes=True,
+    )
+
+
+def set_zone_failed(cluster: str, zone: str, failed: bool) -> Operation:
+    return Operation(
+        LAB, "SetZoneFailed", {"cluster": cluster, "zone": zone, "failed": failed},
+        _cli(cluster, "zone", "fail" if failed else "restore", zone), None,
+        f"fail zone {zone}: every task in it stops" if failed else f"restore zone {zone}: its capacity comes back",
+        show="zone", changes=True,
+    )
+
+
+def list_load_balancers(cluster: str, service: str | None) -> Operation:
+    params: dict[str, Any] = {"cluster": cluster}
+    if service:
+        params["service"] = service
+    return Operation(LAB, "LoadBalancers", params, _cli(cluster, "lb", "ls", service), None,
+                     "list the load balancers and their targets" + (f" (of {service})" if service else ""),
+                     show="lbs", elsewhere="on AWS: aws elbv2 describe-target-health --target-group-arn ARN")
+
+
+def _scalable(cluster: str, name: str) -> str:
+    return (f"--service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
+            f"--resource-id service/{cluster}/{name}")
+
+
+SCALING_METRICS = {"cpu": "ECSServiceAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
+
+
+def put_scaling_policy(cluster: str, name: str, metric: str, target: float, minimum: int, maximum: int,
+                       scale_out_cooldown: float | None = None, scale_in_cooldown: float | None = None) -> Operation:
+    if metric not in SCALING_METRICS:
+        raise CommandError(f"scaling set: --metric {metric} is not supported; use cpu or requests")
+    params: dict[str, Any] = {"cluster": cluster, "service": name, "metric": metric, "target": target,
+                              "minCapacity": minimum, "maxCapacity": maximum}
+    if scale_out_cooldown is not None:
+        params["scaleOutCooldown"] = scale_out_cooldown
+    if scale_in_cooldown is not None:
+        params["scaleInCooldown"] = scale_in_cooldown
+    cooldowns = "".join(f",{k}={v:g}" for k, v in (("ScaleOutCooldown", scale_out_cooldown),
+                                                    ("ScaleInCooldown", scale_in_cooldown)) if v is not None)
+    return Operation(
+        LAB, "PutScalingPolicy", params,
+        _cli(cluster, "scaling", "set", name, "--metric", metric, "--target", f"{target:g}", "--min", minimum,
+             "--max", maximum,
+             *(("--scale-out-cooldown", f"{scale_out_cooldown:g}") if scale_out_cooldown is not None else ()),
+             *(("--scale-in-cooldown", f"{scale_in_cooldown:g}") if scale_in_cooldown is not None else ())),
+        None, f"keep {name}'s {metric} at {target:g} with {minimum} to {maximum} tasks (target tracking)",
+        show="scaling", changes=True,
+        elsewhere=(f"aws application-autoscaling register-scalable-target {_scalable(cluster, name)} "
+                   f"--min-capacity {minimum} --max-capacity {maximum}; aws application-autoscaling put-scaling-policy "
+                   f"{_scalable(cluster, name)} --policy-name {name}-{metric} --policy-type TargetTrackingScaling "
+                   f"--target-tracking-scaling-policy-configuration 'TargetValue={target:g},PredefinedMetricSpecification="
+                   f"{{PredefinedMetricType={SCALING_METRICS[metric]}}}{cooldowns}'"),
+    )
+
+
+def describe_scaling(cluster: str, name: str) -> Operation:
+    return Operation(LAB, "DescribeScaling", {"cluster": cluster, "service": name},
+                     _cli(cluster, "scaling", "show", name), None, f"show {name}'s auto scaling", show="scaling",
+                     elsewhere=f"aws application-autoscaling describe-scaling-activities {_scalable(cluster, name)}"
+                     .replace(" --scalable-dimension ecs:service:DesiredCount", ""))
+
+
+def delete_scaling_policy(cluster: str, name: str) -> Operation:
+    return Operation(LAB, "DeleteScalingPolicy", {"cluster": cluster, "service": name},
+                     _cli(cluster, "scaling", "off", name), None, f"turn {name}'s auto scaling off",
+                     show="scaling", changes=True,
+                     elsewhere=f"aws application-autoscaling deregister-scalable-target {_scalable(cluster, name)}")
+
+
+TRAFFIC_MAX_RPS = 500.0
+TRAFFIC_MAX_SECONDS = 600.0
+"""The traffic generator's bounds (sandbox.traffic.MAX_RPS and MAX_SECONDS, which imports aiohttp)."""
+
+
+def send_traffic(cluster: str, service: str, rps: float, seconds: float, path: str = "/") -> Operation:
+    """Requests at the service's load balancer for a while: a background action of the app."""
+    if not 0 < rps <= TRAFFIC_MAX_RPS:
+        raise CommandError(f"traffic: --rps {rps:g} is out of range: allowed above 0 up to {TRAFFIC_MAX_RPS:g}")
+    if not 0 < seconds <= TRAFFIC_MAX_SECONDS:
+        raise CommandError(f"traffic: --for {seconds:g} is out of range: allowed above 0 up to "
+                           f"{TRAFFIC_MAX_SECONDS:g} seconds")
+    path = path if path.startswith("/") else "/" + path
+    return Operation(
+        APP, "traffic", {"cluster": cluster, "service": service, "rps": rps, "seconds": seconds, "path": path},
+        _cli(cluster, "traffic", service, "--rps", f"{rps:g}", "--for", f"{seconds:g}",
+             *(("--path", path) if path != "/" else ())),
+        None, f"send {rps:g} requests/s to {service}'s load balancer for {seconds:g}s", show="traffic",
+    )
+
+
 def _app(name: str, cluster: str, cli: str, summary: str, show: str = "result") -> Operation:
     return Operation(APP, name, {"cluster": cluster}, cli, None, summary, show=show)
 
@@ -290,12 +419,15 @@ class CliCommand:
     help: str
     rest: bool = False
     """Takes `-- COMMAND…` after its arguments (task exec)."""
+    optional: tuple[tuple[str, str], ...] = ()
+    """Positional arguments that may be left out, after `args` (lb ls [SERVICE])."""
 
     @property
     def usage(self) -> str:
         opts = " ".join(f"[{o}{'' if spec.kind == 'flag' else ' ' + spec.dest.upper()}]"
                         for o, spec in self.options.items())
-        words = ["servicelab", *self.path, *(a for a, _ in self.args)] + ([opts] if opts else [])
+        words = (["servicelab", *self.path, *(a for a, _ in self.args), *(f"[{a}]" for a, _ in self.optional)]
+                 + ([opts] if opts else []))
         return " ".join(words) + (" [-- COMMAND…]" if self.rest else "")
 
 
@@ -331,10 +463,11 @@ CLI_COMMANDS: list[CliCommand] = [
     CliCommand(("service", "events"), (("NAME", "service"),), {"--json": Opt("json", "flag")},
                lambda c, v: describe_service(c, v["NAME"], show="events"), "a service's events"),
     CliCommand(("service", "create"), (("NAME", "text"),),
-               {"--task-def": Opt("task_def", "taskdef"), "--count": Opt("count", "int"), "--json": Opt("json", "flag")},
-               lambda c, v: create_service(c, v["NAME"], v.get("task_def") or "web:1",
-                                           1 if v.get("count") is None else v["count"]),
-               "create a service"),
+               {"--task-def": Opt("task_def", "taskdef"), "--count": Opt("count", "int"),
+                "--load-balancer": Opt("load_balancer", "flag"), "--json": Opt("json", "flag")},
+               lambda c, v: (create_service_with_load_balancer if v.get("load_balancer") else create_service)(
+                   c, v["NAME"], v.get("task_def") or "web:1", 1 if v.get("count") is None else v["count"]),
+               "create a service (--load-balancer: behind a load balancer of its own)"),
     CliCommand(("service", "scale"), (("NAME", "service"), ("COUNT", "int")), {"--json": Opt("json", "flag")},
                lambda c, v: scale_service(c, v["NAME"], v["COUNT"]), "set a service's desired count"),
     CliCommand(("service", "update"), (("NAME", "service"),),
@@ -373,6 +506,34 @@ CLI_COMMANDS: list[CliCommand] = [
     CliCommand(("chaos",), (("NAME", "service"),),
                {"--every": Opt("every", "float"), "--for": Opt("for", "float"), "--stop": Opt("stop", "flag")},
                lambda c, v: _chaos(c, v), "stop random tasks of a service for a while"),
+    CliCommand(("instance", "ls"), (), {"--json": Opt("json", "flag")},
+               lambda c, v: list_instances(c), "instances with their zone, status, free CPU and memory"),
+    CliCommand(("instance", "drain"), (("ID", "instance"),), {},
+               lambda c, v: set_instance_status(c, v["ID"], "DRAINING"), "move an instance's tasks elsewhere"),
+    CliCommand(("instance", "activate"), (("ID", "instance"),), {},
+               lambda c, v: set_instance_status(c, v["ID"], "ACTIVE"), "let a drained instance take tasks again"),
+    CliCommand(("zone", "fail"), (("ZONE", "zone"),), {},
+               lambda c, v: set_zone_failed(c, v["ZONE"], True), "take a zone down: its tasks stop"),
+    CliCommand(("zone", "restore"), (("ZONE", "zone"),), {},
+               lambda c, v: set_zone_failed(c, v["ZONE"], False), "bring a zone back"),
+    CliCommand(("lb", "ls"), (), {"--json": Opt("json", "flag")},
+               lambda c, v: list_load_balancers(c, v.get("SERVICE")), "load balancers, URLs and target health",
+               optional=(("SERVICE", "service"),)),
+    CliCommand(("scaling", "set"), (("NAME", "service"),),
+               {"--metric": Opt("metric", "metric"), "--target": Opt("target", "float"), "--min": Opt("min", "int"),
+                "--max": Opt("max", "int"), "--scale-out-cooldown": Opt("scale_out_cooldown", "float"),
+                "--scale-in-cooldown": Opt("scale_in_cooldown", "float"), "--json": Opt("json", "flag")},
+               lambda c, v: _scaling_set(c, v), "target tracking: keep a metric at a target"),
+    CliCommand(("scaling", "show"), (("NAME", "service"),), {"--json": Opt("json", "flag")},
+               lambda c, v: describe_scaling(c, v["NAME"]), "the metric against its target, the latest activity"),
+    CliCommand(("scaling", "off"), (("NAME", "service"),), {},
+               lambda c, v: delete_scaling_policy(c, v["NAME"]), "remove the scaling policy"),
+    CliCommand(("traffic",), (("NAME", "service"),),
+               {"--rps": Opt("rps", "float"), "--for": Opt("for", "float"), "--path": Opt("path"),
+                "--json": Opt("json", "flag")},
+               lambda c, v: send_traffic(c, v["NAME"], 10.0 if v.get("rps") is None else v["rps"],
+                                         10.0 if v.get("for") is None else v["for"], v.get("path") or "/"),
+               "send requests to a service's load balancer for a while (in the background)"),
     CliCommand(("sandbox", "status"), (), {"--json": Opt("json", "flag")},
                lambda c, v: _app("status", c, _cli(c, "sandbox", "status"), "show the sandbox's status", "status"),
                "the sandbox's runtime, engine and API address"),
@@ -380,6 +541,16 @@ CLI_COMMANDS: list[CliCommand] = [
                "every key and command"),
     CliCommand(("clear",), (), {}, lambda c, v: _app("clear", c, "clear", "clear the output"), "clear the output"),
 ]
+
+
+def _scaling_set(cluster: str, values: dict[str, Any]) -> Operation:
+    missing = [o for o, k in (("--metric", "metric"), ("--target", "target"), ("--min", "min"), ("--max", "max"))
+               if values.get(k) is None]
+    if missing:
+        raise CommandError(f"scaling set needs {', '.join(missing)}: e.g. scaling set {values['NAME']} "
+                           "--metric cpu --target 50 --min 1 --max 4")
+    return put_scaling_policy(cluster, values["NAME"], values["metric"], values["target"], values["min"],
+                              values["max"], values.get("scale_out_cooldown"), values.get("scale_in_cooldown"))
 
 
 def _chaos(cluster: str, values: dict[str, Any]) -> Operation:
@@ -429,6 +600,10 @@ AWS_COMMANDS: dict[str, AwsCommand] = {c.name: c for c in [
                                    "--container": Opt("container")},
                lambda c, v: exec_task(c, v["task"], shlex.split(v.get("command") or "sh")),
                "servicelab task exec ID -- COMMAND"),
+    AwsCommand("update-container-instances-state",
+               {"--cluster": Opt("cluster"), "--container-instances": Opt("container-instances", "many-instance", True),
+                "--status": Opt("status", "instance-status", True)},
+               lambda c, v: _instances_state(c, v), "servicelab instance drain ID / servicelab instance activate ID"),
     AwsCommand("list-task-definitions", {},
                lambda c, v: list_task_definitions(c), "servicelab taskdef ls"),
     AwsCommand("describe-task-definition", {"--task-definition": Opt("task-definition", "taskdef", True)},
@@ -441,6 +616,17 @@ def _describe_services(cluster: str, values: dict[str, Any]) -> Operation:
     if len(names) != 1:
         raise CommandError("describe-services: give one service here, e.g. --services web")
     return describe_service(cluster, names[0])
+
+
+def _instances_state(cluster: str, values: dict[str, Any]) -> Operation:
+    instances = values["container-instances"]
+    if len(instances) != 1:
+        raise CommandError("update-container-instances-state: give one instance here, e.g. --container-instances ID")
+    status = values["status"].upper()
+    if status not in ("DRAINING", "ACTIVE"):
+        raise CommandError(f"update-container-instances-state: --status {values['status']} is not supported; "
+                           "use DRAINING or ACTIVE")
+    return set_instance_status(cluster, instances[0], status)
 
 
 def _describe_tasks(cluster: str, values: dict[str, Any]) -> Operation:
@@ -588,10 +774,11 @@ def _parse_cli(words: list[str], cluster: str) -> Operation:
     if len(positionals) < len(command.args):
         missing = command.args[len(positionals)][0]
         raise CommandError(f"{' '.join(command.path)}: missing {missing} (usage: {command.usage})")
-    if len(positionals) > len(command.args):
-        raise CommandError(f"{' '.join(command.path)}: unexpected {positionals[len(command.args)]!r} "
+    allowed = len(command.args) + len(command.optional)
+    if len(positionals) > allowed:
+        raise CommandError(f"{' '.join(command.path)}: unexpected {positionals[allowed]!r} "
                            f"(usage: {command.usage})")
-    for (metavar, kind), raw in zip(command.args, positionals):
+    for (metavar, kind), raw in zip(command.args + command.optional, positionals):
         values[metavar] = _convert(raw, kind, metavar)
     op = command.build(cluster, values)
     return op
@@ -685,9 +872,12 @@ class Names:
     services: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     task_definitions: list[str] = field(default_factory=list)
+    zones: list[str] = field(default_factory=list)
+    instances: list[str] = field(default_factory=list)
 
 
-TOP_WORDS = ("service", "task", "taskdef", "chaos", "sandbox", "aws", "help", "clear")
+TOP_WORDS = ("service", "task", "taskdef", "chaos", "instance", "zone", "lb", "scaling", "traffic", "sandbox", "aws",
+             "help", "clear")
 
 
 def complete(line: str, names: Names | None = None) -> list[str]:
@@ -720,6 +910,14 @@ def _values(kind: str, names: Names) -> list[str]:
         return names.task_definitions
     if kind == "status":
         return ["RUNNING", "STOPPED"]
+    if kind == "zone":
+        return names.zones
+    if kind in ("instance", "many-instance"):
+        return names.instances
+    if kind == "instance-status":
+        return ["DRAINING", "ACTIVE"]
+    if kind == "metric":
+        return list(SCALING_METRICS)
     return []
 
 
@@ -745,7 +943,7 @@ def _next_words(words: list[str], names: Names) -> list[str]:
         words = words[1:]
     if not words:
         return list(TOP_WORDS)
-    if len(words) == 1 and words[0] not in ("chaos", "help", "clear"):
+    if len(words) == 1 and not any(c.path == (words[0],) for c in CLI_COMMANDS):
         return [c.path[1] for c in CLI_COMMANDS if len(c.path) > 1 and c.path[0] == words[0]]
     command, used = _find_cli(words)
     if command is None:
@@ -756,6 +954,9 @@ def _next_words(words: list[str], names: Names) -> list[str]:
     positionals = _count_positionals(rest, command)
     if positionals < len(command.args):
         return _values(command.args[positionals][1], names)
+    if positionals < len(command.args) + len(command.optional):
+        options = [o for o in command.options if o not in rest and o != "-f"]
+        return _values(command.optional[positionals - len(command.args)][1], names) + options
     return [o for o in command.options if o not in rest and o != "-f"]
 
 
