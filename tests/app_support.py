@@ -23,7 +23,8 @@ FROZEN_NOW = 1_767_225_600.0
 
 def task(n: int, service: str | None = "web", status: str = "RUNNING", *, now: float = FROZEN_NOW,
          health: str = "HEALTHY", revision: str = "web:1", stopped_reason: str | None = None,
-         stop_code: str | None = None, age: float = 60.0) -> dict[str, Any]:
+         stop_code: str | None = None, age: float = 60.0, instance: str | None = None,
+         desired_status: str | None = None) -> dict[str, Any]:
     """A task as a Watch snapshot lists it, with a predictable id."""
     task_id = f"{n:04x}" + "ab12cd34" * 3 + f"{n:04x}"
     task_id = task_id[:32].ljust(32, "0")
@@ -39,6 +40,11 @@ def task(n: int, service: str | None = "web", status: str = "RUNNING", *, now: f
         "createdAt": now - age - n,
         "containerId": f"{n:012x}c0ffee0000"[:12] + "0" * 52,
     }
+    if instance is not None:
+        shape["containerInstanceId"] = instance
+        shape["availabilityZone"] = ZONE_OF[instance]
+    if desired_status is not None:
+        shape["desiredStatus"] = desired_status
     if status in ("RUNNING", "STOPPED"):
         shape["startedAt"] = now - age - n + 1
     if status == "STOPPED":
@@ -51,7 +57,8 @@ def task(n: int, service: str | None = "web", status: str = "RUNNING", *, now: f
 def service(name: str = "web", desired: int = 3, running: int = 3, pending: int = 0, *, now: float = FROZEN_NOW,
             steady: bool = True, chaos: dict | None = None, events: list[tuple[float, str]] | None = None,
             decisions: list[tuple[float, str]] | None = None, status: str = "ACTIVE",
-            created: float = 0.0) -> dict[str, Any]:
+            created: float = 0.0, deployments: list[dict] | None = None, breaker: dict | None = None,
+            load_balancer: dict | None = None, scaling: dict | None = None) -> dict[str, Any]:
     events = events if events is not None else [
         (now - 10, f"service ({name}) has reached a steady state."),
         (now - 30, f"(service {name}) has started 1 tasks: (task 0003ab12cd34ab12cd34ab12cd340003)."),
@@ -72,8 +79,14 @@ def service(name: str = "web", desired: int = 3, running: int = 3, pending: int 
         "taskDefinitionRef": "web:1",
         "cluster": "default",
         "createdAt": now - 600 + created,
-        "deployments": [{"id": "ecs-svc/1234567890123456789", "status": "PRIMARY",
-                         "rolloutState": "COMPLETED" if steady else "IN_PROGRESS"}],
+        "deployments": deployments if deployments is not None else [
+            {"id": "ecs-svc/1234567890123456789", "status": "PRIMARY",
+             "rolloutState": "COMPLETED" if steady else "IN_PROGRESS"}],
+        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": breaker is not None, "rollback": True},
+                                    "maximumPercent": 200, "minimumHealthyPercent": 100},
+        "circuitBreaker": breaker,
+        "loadBalancer": load_balancer,
+        "scaling": scaling,
         "events": [{"id": f"e{i}", "createdAt": at, "message": m} for i, (at, m) in enumerate(events)],
         "steady": steady,
         "decisions": [{"at": at, "text": t} for at, t in decisions],
@@ -82,14 +95,15 @@ def service(name: str = "web", desired: int = 3, running: int = 3, pending: int 
 
 
 def snapshot(services: list[dict] | None = None, tasks: list[dict] | None = None, *, version: int = 7,
-             engine_ok: bool = True, runtime: str = "docker") -> dict[str, Any]:
+             engine_ok: bool = True, runtime: str = "docker", instances: list[dict] | None = None,
+             time_speed: float | None = None) -> dict[str, Any]:
     """A Watch answer: a steady `web` with 3 running tasks and one stopped, unless told otherwise."""
     if services is None:
         services = [service()]
     if tasks is None:
         tasks = [task(1), task(2), task(3, age=30),
                  task(9, status="STOPPED", stopped_reason="lesson 2", stop_code="UserInitiated")]
-    return {
+    shape = {
         "version": version,
         "status": {"running": True, "sandbox": "frozen", "runtime": runtime, "containers": runtime == "docker",
                    "api": "http://127.0.0.1:49999", "engine": {"ok": engine_ok, "error": None if engine_ok
@@ -99,6 +113,58 @@ def snapshot(services: list[dict] | None = None, tasks: list[dict] | None = None
         "services": services,
         "tasks": tasks,
     }
+    if instances is not None:
+        shape["instances"] = instances
+    if time_speed is not None:
+        shape["status"].update(timeSpeed=time_speed, now=FROZEN_NOW)
+    return shape
+
+
+# -- zones, instances, deployments, load balancers and scaling, as the Watch snapshot has them ----
+ZONE_OF = {"ci-0a0a0a0a": "us-east-1a", "ci-0b0b0b0b": "us-east-1b", "ci-0c0c0c0c": "us-east-1c"}
+"""The sandbox's default layout: one instance in each of three zones."""
+
+
+def instance(instance_id: str, *, status: str = "ACTIVE", zone_failed: bool = False, tasks: list[str] | None = None,
+             cpu_used: int = 0) -> dict[str, Any]:
+    """A container instance as the snapshot (and the Instances operation) shapes it."""
+    return {
+        "containerInstanceId": instance_id,
+        "containerInstanceArn": f"arn:aws:ecs:us-east-1:123456789012:container-instance/default/{instance_id}",
+        "availabilityZone": ZONE_OF[instance_id], "status": status, "zoneFailed": zone_failed,
+        "cpu": 2048, "memory": 4096, "remainingCpu": 2048 - cpu_used, "remainingMemory": 4096 - cpu_used,
+        "runningTasksCount": len(tasks or []), "tasks": sorted(tasks or []),
+    }
+
+
+def deployment(n: int, revision: str, status: str, desired: int, running: int, *, pending: int = 0,
+               rollout: str = "IN_PROGRESS", failed: int = 0, reason: str | None = None) -> dict[str, Any]:
+    deployment_id = f"ecs-svc/{n:019d}"
+    return {
+        "id": deployment_id, "status": status,
+        "taskDefinition": f"arn:aws:ecs:us-east-1:123456789012:task-definition/{revision}",
+        "desiredCount": desired, "runningCount": running, "pendingCount": pending, "failedTasks": failed,
+        "createdAt": FROZEN_NOW - 60 * n, "updatedAt": FROZEN_NOW - 5, "launchType": "EC2",
+        "rolloutState": rollout, "rolloutStateReason": reason or f"ECS deployment {deployment_id} in progress.",
+    }
+
+
+def load_balancer(targets: list[tuple[int, str]], url: str | None = "http://127.0.0.1:38123") -> dict[str, Any]:
+    """A service's load balancer with targets given as (task number, health)."""
+    return {
+        "url": url, "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123",
+        "containerName": "web", "containerPort": 8080,
+        "healthCheck": {"path": "/health", "intervalSeconds": 5, "healthyThreshold": 2, "unhealthyThreshold": 2},
+        "deregistrationDelaySeconds": 5,
+        "targets": [{"taskId": task(n)["taskId"], "port": 32768 + n, "health": health} for n, health in targets],
+    }
+
+
+def scaling(current: float | None = 72.5, *, target: float = 50, low: int = 1, high: int = 6,
+            last: dict | None = None, status: str = "") -> dict[str, Any]:
+    return {"metric": "cpu", "metricName": "ECSServiceAverageCPUUtilization", "target": target, "current": current,
+            "capacity": 3, "min": low, "max": high, "scaleOutCooldown": 60, "scaleInCooldown": 120,
+            "status": status, "lastAction": last}
 
 
 STATS = {

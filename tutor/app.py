@@ -37,6 +37,8 @@ class ServicelabApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key and command (this page)"),
         Binding("q", "request_quit", "Quit", tooltip="Quit: asks whether to keep the sandbox running or stop it"),
+        Binding("A", "aws_env", "AWS env", show=False, key_display="A",
+                tooltip="The export lines that point the real aws ecs and boto3 of a second terminal at this sandbox"),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
     ]
@@ -45,6 +47,7 @@ class ServicelabApp(App[None]):
     | :- | :- |
     | ? | Every key and command. |
     | q, ctrl+q, ctrl+c | Quit: asks whether to keep the sandbox running. |
+    | A | The aws-env lines for a second terminal, ready to copy. |
     """
 
     def __init__(
@@ -215,6 +218,12 @@ class ServicelabApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_aws_env(self) -> None:
+        from .screens.aws_env import AwsEnvScreen
+
+        if not isinstance(self.screen, AwsEnvScreen):
+            self.push_screen(AwsEnvScreen(self.link.sandbox, self.cluster, self.link.api))
 
     def save_progress(self) -> None:
         """Write progress now; a failure is said once, never raised."""

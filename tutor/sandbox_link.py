@@ -288,7 +288,38 @@ class SandboxLink:
             return client.lab("ExecArgv", cluster=operation.params.get("cluster"), interactive=True, **params)
         if operation.api == APP and operation.name == "status":
             return client.lab("Status")
+        if operation.api == APP and operation.name == "traffic":
+            return self._traffic(client, operation.params)
         return client.lab(operation.name, **operation.params)
+
+    def _traffic(self, client: Client, params: dict[str, Any]) -> dict[str, Any]:
+        """Send the requests from this worker thread, as `servicelab traffic` does; ends early when the app closes."""
+        import asyncio
+
+        from sandbox import traffic
+
+        balancers = client.lab("LoadBalancers", cluster=params["cluster"], service=params["service"])["loadBalancers"]
+        if not balancers:
+            raise ValueError(f"service {params['service']!r} has no load balancer; create one with "
+                             f"service create NAME --load-balancer")
+        url = balancers[0].get("url")
+        if not url:
+            raise ValueError(f"the load balancer of {params['service']!r} is still starting; try again in a moment")
+
+        async def run() -> traffic.Report | None:
+            sending = asyncio.ensure_future(traffic.run(url + params.get("path", "/"), params["rps"], params["seconds"]))
+            while not sending.done():
+                if self._closed.is_set():
+                    sending.cancel()
+                    return None
+                await asyncio.wait({sending}, timeout=0.25)
+            return sending.result()
+
+        report = asyncio.run(run())
+        if report is None:
+            return {"stopped": True}
+        return {**report.summary(), "seconds": report.seconds, "url": url,
+                "answers": report.statuses().most_common(), "servedBy": report.tasks().most_common()}
 
     def _act(self, operation: Operation, quiet: bool) -> None:
         try:

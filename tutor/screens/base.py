@@ -197,7 +197,7 @@ class SandboxScreen(TutorScreen):
             self.tutor.link.act(op)
         # The twin goes on the panel's action line, which stays put: a toast per key press would
         # pile up over the panel when a learner presses + five times in a row.
-        if op.changes or op.name in ("logs", "exec"):
+        if op.changes or op.name in ("logs", "exec", "traffic"):
             self.panel.note_action(op)
         self.announce(f"{op.summary}: {op.twin}")
         for note in op.notes:
@@ -217,6 +217,12 @@ class SandboxScreen(TutorScreen):
         elif op.name == "status":
             self._from_bar.add(id(op))
             self.tutor.link.act(op)
+        elif op.name == "traffic":
+            # Runs in the background for its whole duration; the bar gets the report when it ends.
+            self._from_bar.add(id(op))
+            self.tutor.link.act(op)
+            self.bar.say(f"sending in the background for {op.params['seconds']:g}s; the report comes here when "
+                         "it ends (watch the load balancer's targets meanwhile)", kind="twin")
 
     def _run_shell(self, argv: list[str], op: Operation) -> None:
         from textual.app import SuspendNotSupported

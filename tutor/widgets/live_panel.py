@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -30,6 +31,8 @@ from .why_panel import WhyPanel
 
 TICK_SECONDS = 2.0
 """How often uptimes and the chart move on while nothing else changes."""
+NARROW = 120
+"""Below this many columns the zones and the load balancer stack instead of sitting side by side."""
 
 
 class LivePanel(Vertical):
@@ -91,6 +94,9 @@ class LivePanel(Vertical):
                 yield WhyPanel(plain=self.plain, id="why-panel")
         yield Static("Service events, newest first", classes="section-heading")
         yield EventsLog(id="events-log")
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK_SECONDS, self._tick)

@@ -8,6 +8,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ..ops_view import speed_words, time_speed
+
 LINK_WORDS = {
     "connecting": "connecting…",
     "starting": "starting the sandbox…",
@@ -20,9 +22,11 @@ LINK_WORDS = {
 
 
 class StatusBar(Static):
-    """One line: runtime, sandbox, cluster, API address, engine health and the link's state.
+    """One line: runtime, sandbox, cluster, API address, time dilation, engine health, the link's state.
 
-    The process runtime shows as a warning: tasks are then local processes, not containers.
+    The process runtime shows as a warning: tasks are then local processes, not containers. A
+    sandbox clock that runs faster than real time says so ("time ×10"). The API address is
+    what `servicelab aws-env` points the real AWS CLI at; A shows those lines ready to copy.
     """
 
     runtime: reactive[str] = reactive("?")
@@ -35,6 +39,8 @@ class StatusBar(Static):
     engine_error: reactive[str] = reactive("")
     link: reactive[str] = reactive("connecting")
     detail: reactive[str] = reactive("")
+    speed: reactive[float] = reactive(1.0)
+    """How many times faster than real time the sandbox's clock runs (time dilation)."""
 
     def __init__(self, sandbox: str, cluster: str, *, plain: bool = False, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
@@ -51,6 +57,7 @@ class StatusBar(Static):
             self.api = status.get("api") or self.api
             self.engine_ok = bool(engine.get("ok", True))
             self.engine_error = engine.get("error") or ""
+            self.speed = time_speed({"status": status})
 
     def show_link(self, state: str, detail: str, api: str) -> None:
         self.link = state
@@ -73,7 +80,10 @@ class StatusBar(Static):
             parts.append(Content(f"runtime {self.runtime}"))
         parts.append(Content(f"sandbox {self.sandbox}"))
         parts.append(Content(f"cluster {self.cluster}"))
-        parts.append(Content(f"API {self.api or '-'}"))
+        parts.append(Content(f"API {self.api or '-'}")
+                     + Content.from_markup(" ([b]A[/b] aws-env)" if self.api else ""))
+        if self.speed != 1.0:
+            parts.append(Content.from_markup("[$text-warning]$words[/]", words=speed_words(self.speed, self.plain)))
         if self.link in ("live",) and self.engine_ok:
             parts.append(Content.from_markup("[$text-success]engine ok[/]"))
         elif self.link == "live":

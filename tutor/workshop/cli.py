@@ -236,7 +236,8 @@ def report_cmd(files: tuple[Path, ...], chart: Path, no_chart: bool, as_json: bo
         if summary.hardest:
             click.echo("\nMost often wrong:")
             for item in summary.hardest:
-                click.echo(f"  {item['wrong']}/{item['answered']} wrong  {item['lesson']} / {item['step']}: {item['item']}")
+                what = "" if item["item"] == item["step"] else f": {item['item']}"
+                click.echo(f"  {item['wrong']}/{item['answered']} wrong  {item['lesson']} / {item['step']}{what}")
     if not no_chart:
         report.chart(summary, chart)
         click.echo(f"chart: {chart}", err=True)

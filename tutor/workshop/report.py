@@ -199,7 +199,7 @@ def chart(report: Report, path: Path, title: str = "Workshop progress") -> Path:
     going = [l.in_progress for l in lessons]
     idle = [l.learners - l.started for l in lessons]
     rows = list(range(len(names)))
-    height = max(3.0, 0.45 * len(names) + 1.5)
+    height = max(3.5, 0.45 * len(names) + 2.0)
     figure, (where, scores) = plt.subplots(1, 2, figsize=(12, height), sharey=True)
     where.barh(rows, done, color="#2e7d32", label="done")
     where.barh(rows, going, left=done, color="#f9a825", label="in progress")
@@ -207,7 +207,7 @@ def chart(report: Report, path: Path, title: str = "Workshop progress") -> Path:
     where.set_yticks(rows, names)
     where.set_xlabel(f"learners ({len(report.learners)})")
     where.set_title("Where learners are")
-    where.legend(loc="lower right", fontsize="small")
+    where.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small", frameon=False)
     where.xaxis.get_major_locator().set_params(integer=True)
 
     def percent(pair: list[int]) -> float:
@@ -220,7 +220,7 @@ def chart(report: Report, path: Path, title: str = "Workshop progress") -> Path:
     scores.set_xlim(0, 100)
     scores.set_xlabel("% of answers given")
     scores.set_title("How answers went")
-    scores.legend(loc="lower right", fontsize="small")
+    scores.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize="small", frameon=False)
     figure.suptitle(title)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -80,6 +80,8 @@ class WorkshopServer(Server):
         self.sessions: dict[str, Path] = {}
         """Learner name → its SERVICELAB_HOME, for every sandbox not yet taken down."""
         self.connected: set[str] = set()
+        self.leaving: dict[str, asyncio.Task] = {}
+        """Sandboxes being taken down; a learner who reloads the page waits for theirs to finish."""
 
     # -- the web application ------------------------------------------------------------------
     async def _make_app(self) -> web.Application:
@@ -138,6 +140,9 @@ class WorkshopServer(Server):
         width = _to_int(request.query.get("width"), 80)
         height = _to_int(request.query.get("height"), 24)
         learner = self._learner(request)
+        pending = self.leaving.get(learner)
+        if pending is not None:
+            await asyncio.shield(pending)
         home = self.state / "learners" / learner
         home.mkdir(parents=True, exist_ok=True)
         self.connected.add(learner)
@@ -163,7 +168,10 @@ class WorkshopServer(Server):
         finally:
             self.connected.discard(learner)
             log.info("learner %s left; taking their sandbox down", learner)
-            await asyncio.shield(self._down(learner))
+            self.leaving[learner] = task = asyncio.ensure_future(self._down(learner))
+            task.add_done_callback(lambda _: self.leaving.pop(learner, None)
+                                   if self.leaving.get(learner) is task else None)
+            await asyncio.shield(task)
         return websocket
 
     async def _down(self, learner: str) -> None:
