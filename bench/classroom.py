@@ -39,6 +39,40 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def pss_bytes(pid: int) -> int:
+    """Proportional set size: shared pages (the Python libraries all planes map) counted once overall."""
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+ENGINE = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "docker-proxy", "runc")
+
+
+def engine_cpu_seconds() -> float:
+    """CPU of the Docker engine's processes, with what their exited children (health-check execs) used."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name in ENGINE:
+            total += sum(int(v) for v in rest[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs, from /proc/stat."""
+    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
 def container_memory(docker_client, container_id: str) -> int:
     """As `docker stats` counts it: usage less the page cache that can be dropped."""
     sample = docker_client.api.stats(container_id, stream=False, one_shot=True)
@@ -88,20 +122,27 @@ class Classroom:
         wait_until(all_running, timeout=600, interval=1.0)
         return answering, time.perf_counter() - started
 
-    def memory(self, docker_client) -> tuple[int, int]:
-        """(control planes' RSS, task containers' memory), in bytes."""
+    def memory(self, docker_client) -> tuple[int, int, int]:
+        """(control planes' RSS, their PSS, task containers' memory), in bytes."""
         planes = sum(rss_bytes(pid) for pid in self.pids.values())
+        proportional = sum(pss_bytes(pid) for pid in self.pids.values())
         containers = [c.id for c in docker_client.containers.list(
             filters={"label": "servicelab.sandbox"}) if c.labels.get("servicelab.sandbox") in self.clients]
         with ThreadPoolExecutor(8) as pool:
             used = sum(pool.map(lambda cid: container_memory(docker_client, cid), containers))
-        return planes, used
+        return planes, proportional, used
 
-    def idle_cpu(self, window: float) -> float:
-        """All control planes' CPU over `window` seconds, in % of one core."""
-        before, t0 = sum(cpu_seconds(p) for p in self.pids.values()), time.monotonic()
+    def idle_cpu(self, window: float) -> tuple[float, float, float]:
+        """Over `window` seconds with every task steady, in % of one core: all control planes, the
+        Docker engine (health checks are execs in the containers), and the whole machine."""
+        planes, engine, (busy, total) = sum(cpu_seconds(p) for p in self.pids.values()), engine_cpu_seconds(), machine_busy()
+        t0 = time.monotonic()
         time.sleep(window)
-        return 100 * (sum(cpu_seconds(p) for p in self.pids.values()) - before) / (time.monotonic() - t0)
+        elapsed = time.monotonic() - t0
+        busy2, total2 = machine_busy()
+        return (100 * (sum(cpu_seconds(p) for p in self.pids.values()) - planes) / elapsed,
+                100 * (engine_cpu_seconds() - engine) / elapsed,
+                100 * os.cpu_count() * (busy2 - busy) / max(1, total2 - total))
 
     def recovery(self, docker_client, rounds: int) -> list[float]:
         """die → replacement start, killing a proven task of a different learner each round."""
@@ -167,8 +208,8 @@ def main() -> None:
         print(f"bringing up {args.learners} learner sandboxes × {args.tasks} tasks", flush=True)
         answering, running = room.start()
         time.sleep(3)  # let the last starts settle before measuring memory
-        planes, containers = room.memory(docker_client)
-        cpu = room.idle_cpu(args.idle_seconds)
+        planes, proportional, containers = room.memory(docker_client)
+        cpu, engine, machine = room.idle_cpu(args.idle_seconds)
         print(f"under load: recovery of a killed task, {args.rounds} rounds", flush=True)
         loaded = room.recovery(docker_client, args.rounds)
     finally:
@@ -178,9 +219,12 @@ def main() -> None:
     print(f"\n{args.learners} learners × {args.tasks} tasks = {total} task containers on {os.cpu_count()} cores")
     print(f"bring-up: all {args.learners} control planes answering in {answering:.1f} s; "
           f"all {total} tasks RUNNING in {running:.1f} s")
-    print(f"memory:   control planes {planes / mib:.0f} MiB RSS ({planes / mib / args.learners:.1f} MiB each) + "
-          f"containers {containers / mib:.0f} MiB = {(planes + containers) / mib:.0f} MiB")
-    print(f"idle CPU: all control planes together {cpu:.1f}% of one core over {args.idle_seconds:.0f} s")
+    print(f"memory:   control planes {planes / mib:.0f} MiB RSS ({planes / mib / args.learners:.1f} MiB each), "
+          f"{proportional / mib:.0f} MiB PSS (shared libraries counted once); containers {containers / mib:.0f} MiB; "
+          f"total {(proportional + containers) / mib:.0f} MiB PSS + containers")
+    print(f"steady CPU over {args.idle_seconds:.0f} s, in % of one core: control planes {cpu:.1f}%, Docker engine "
+          f"{engine:.1f}% (health checks exec in every container), whole machine {machine:.0f}% of "
+          f"{100 * os.cpu_count()}%")
     print(f"recovery: idle machine median {median(idle) * 1000:.0f} ms; under load median {median(loaded) * 1000:.0f} ms "
           f"(max {max(loaded) * 1000:.0f}); ratio {median(loaded) / median(idle):.2f}x")
     print(f"cleanup:  every sandbox shut down; {swept} container(s) had to be swept up afterwards")

@@ -250,3 +250,31 @@ def async_tests(cls):
         if name.startswith("test") and inspect.iscoroutinefunction(member):
             setattr(cls, name, _sync(member))
     return cls
+
+
+def ops_snapshot(*, zone_b_failed: bool = True, draining: bool = True, time_speed: float | None = 10,
+                 version: int = 30) -> dict[str, Any]:
+    """Everything at once: web rolling web:1 → web:2 with the breaker on, one zone failed, one instance
+    draining, a load balancer, an auto scaling policy, another service's task, and a 10× clock."""
+    a, b, c = ZONE_OF
+    tasks = [task(1, instance=a), task(2, instance=c, revision="web:2"),
+             task(3, instance=c, revision="web:2", status="PENDING", health="UNKNOWN"),
+             task(4, instance=a, revision="web:2"), task(5, service="api", instance=a),
+             task(9, status="STOPPED", stopped_reason="Task stopped: zone us-east-1b failed",
+                  stop_code="TerminationNotice", instance=b)]
+    web = service(
+        desired=4, running=3, pending=1, steady=False,
+        deployments=[deployment(2, "web:2", "PRIMARY", 4, 2, pending=1, failed=1),
+                     deployment(1, "web:1", "ACTIVE", 1, 1, rollout="COMPLETED")],
+        breaker={"failed": 1, "threshold": 3},
+        load_balancer=load_balancer([(1, "healthy"), (2, "healthy"), (4, "initial")]),
+        scaling=scaling(last={"at": FROZEN_NOW - 42, "from": 3, "to": 4, "direction": "out", "reason": "cpu high",
+                              "message": "Successfully set desired count to 4."},
+                        status="ECSServiceAverageCPUUtilization 72.5% > target 50: ceil(3 × 72.5 / 50) = 5, "
+                               "but the scale-out cooldown ends in 18s"))
+    api = service("api", desired=1, running=1, created=1)
+    instances = [instance(a, tasks=[task(n)["taskId"] for n in (1, 4, 5)], cpu_used=384),
+                 instance(b, zone_failed=zone_b_failed),
+                 instance(c, status="DRAINING" if draining else "ACTIVE",
+                          tasks=[task(n)["taskId"] for n in (2, 3)], cpu_used=256)]
+    return snapshot([web, api], tasks, instances=instances, time_speed=time_speed, version=version)

@@ -30,6 +30,10 @@ TWINS = [
     ("execute-command", f"task exec {TASK}", f"aws ecs execute-command --task {TASK} --command sh --interactive"),
     ("list-task-definitions", "taskdef ls", "aws ecs list-task-definitions"),
     ("describe-task-definition", "taskdef describe web:2", "aws ecs describe-task-definition --task-definition web:2"),
+    ("update-container-instances-state", "instance drain ci-0a0a0a0a",
+     "aws ecs update-container-instances-state --container-instances ci-0a0a0a0a --status DRAINING"),
+    ("update-container-instances-state", "instance activate ci-0a0a0a0a",
+     "aws ecs update-container-instances-state --container-instances ci-0a0a0a0a --status ACTIVE"),
 ]
 
 
@@ -111,6 +115,66 @@ class TestOperations:
         assert parse("sandbox status").show == "status"
 
 
+class TestZonesLoadBalancersScaling:
+    """The operations the bar adds for zones, instances, load balancers, auto scaling and traffic."""
+
+    def test_zone_fail_and_restore_have_no_aws_ecs_twin_and_say_why(self) -> None:
+        op = parse("zone fail us-east-1a")
+        assert op.request == ("lab", "SetZoneFailed", {"cluster": "default", "zone": "us-east-1a", "failed": True})
+        assert op.changes and op.aws is None
+        assert op.twin == "no aws ecs equivalent: a zone outage happens to AWS, not through its API"
+        assert parse("zone restore us-east-1a").params["failed"] is False
+        assert op.cli == "servicelab zone fail us-east-1a"
+
+    def test_instance_ls(self) -> None:
+        op = parse("instance ls")
+        assert op.request == ("lab", "Instances", {"cluster": "default"})
+        assert op.aws is None and "aws ecs list-container-instances" in op.twin
+
+    def test_lb_ls_takes_an_optional_service(self) -> None:
+        assert parse("lb ls").request == ("lab", "LoadBalancers", {"cluster": "default"})
+        assert parse("lb ls web").params == {"cluster": "default", "service": "web"}
+        assert "aws elbv2 describe-target-health" in parse("lb ls").twin
+        assert next(c for c in commands.cli_commands() if c.path == ("lb", "ls")).usage == \
+            "servicelab lb ls [SERVICE] [--json]"
+
+    def test_scaling_set_show_off(self) -> None:
+        op = parse("scaling set web --metric cpu --target 50 --min 1 --max 4 --scale-in-cooldown 30")
+        assert op.request == ("lab", "PutScalingPolicy", {
+            "cluster": "default", "service": "web", "metric": "cpu", "target": 50.0, "minCapacity": 1,
+            "maxCapacity": 4, "scaleInCooldown": 30.0})
+        assert op.aws is None
+        assert op.twin.startswith("aws application-autoscaling register-scalable-target --service-namespace ecs")
+        assert "PredefinedMetricType=ECSServiceAverageCPUUtilization" in op.twin and "ScaleInCooldown=30" in op.twin
+        assert parse("scaling show web").request == ("lab", "DescribeScaling", {"cluster": "default", "service": "web"})
+        assert parse("scaling off web").request == ("lab", "DeleteScalingPolicy", {"cluster": "default", "service": "web"})
+        assert "deregister-scalable-target" in parse("scaling off web").twin
+
+    def test_traffic_is_an_app_action_within_bounds(self) -> None:
+        op = parse("traffic web --rps 20 --for 30")
+        assert op.request == ("app", "traffic", {"cluster": "default", "service": "web", "rps": 20.0, "seconds": 30.0,
+                                                 "path": "/"})
+        assert "no aws ecs equivalent" in op.twin
+        assert parse("traffic web").params["rps"] == 10.0
+
+    def test_traffic_bounds_are_the_generators(self) -> None:
+        from sandbox import traffic
+
+        assert (commands.TRAFFIC_MAX_RPS, commands.TRAFFIC_MAX_SECONDS) == (traffic.MAX_RPS, traffic.MAX_SECONDS)
+
+    def test_service_create_with_a_load_balancer(self) -> None:
+        op = parse("service create api --count 2 --load-balancer")
+        assert op.request == ("lab", "CreateServiceWithLoadBalancer", {
+            "createService": {"cluster": "default", "serviceName": "api", "taskDefinition": "web:1", "desiredCount": 2},
+            "loadBalancer": {}})
+        assert "--load-balancers targetGroupArn=" in op.twin
+
+    def test_drain_twin_in_another_cluster(self) -> None:
+        op = parse("servicelab --cluster prod instance drain ci-1")
+        assert op.aws == "aws ecs update-container-instances-state --cluster prod --container-instances ci-1 --status DRAINING"
+        assert parse(op.aws).request == op.request
+
+
 class TestErrors:
     @pytest.mark.parametrize("line, expected", [
         ("", "type a command"),
@@ -135,6 +199,17 @@ class TestErrors:
         ("aws ecs list-tasks --desired-status PENDING", "use RUNNING or STOPPED"),
         ("aws ecs stop-task web", "aws ecs takes --options only"),
         ("task stop 'unclosed", "cannot read that line"),
+        ("zone fail", "zone fail: missing ZONE"),
+        ("zone explode us-east-1a", "zone explode: not a command here; zone has: zone fail, zone restore"),
+        ("instance drain", "instance drain: missing ID"),
+        ("lb ls web api", "unexpected 'api'"),
+        ("scaling set web --metric cpu", "scaling set needs --target, --min, --max"),
+        ("scaling set web --metric memory --target 5 --min 1 --max 2", "--metric memory is not supported; use cpu or requests"),
+        ("traffic web --rps 0", "--rps 0 is out of range"),
+        ("traffic web --for 601", "--for 601 is out of range"),
+        ("aws ecs update-container-instances-state --container-instances a b --status DRAINING", "give one instance here"),
+        ("aws ecs update-container-instances-state --container-instances a --status REGISTERING",
+         "--status REGISTERING is not supported; use DRAINING or ACTIVE"),
     ])
     def test_unsupported_lines_get_one_clear_line(self, line: str, expected: str) -> None:
         """Each refusal is one line that says what went wrong and what is allowed."""
@@ -152,7 +227,8 @@ class TestErrors:
 
 
 class TestCompletion:
-    NAMES = Names(services=["web", "api"], tasks=[TASK[:12], "ffff00001111"], task_definitions=["web:1", "batch:1"])
+    NAMES = Names(services=["web", "api"], tasks=[TASK[:12], "ffff00001111"], task_definitions=["web:1", "batch:1"],
+                  zones=["us-east-1a", "us-east-1b"], instances=["ci-0a0a0a0a", "ci-0b0b0b0b"])
 
     @pytest.mark.parametrize("prefix, expected", [
         ("", "service"),
@@ -171,6 +247,14 @@ class TestCompletion:
         ("aws ecs stop-task --task ", f"aws ecs stop-task --task {TASK[:12]}"),
         ("aws ecs run-task --task-definition b", "aws ecs run-task --task-definition batch:1"),
         ("servicelab ta", "servicelab task"),
+        ("zone ", "zone fail"),
+        ("zone fail ", "zone fail us-east-1a"),
+        ("instance drain ", "instance drain ci-0a0a0a0a"),
+        ("lb ls ", "lb ls web"),
+        ("scaling set web --metric ", "scaling set web --metric cpu"),
+        ("traffic ", "traffic web"),
+        ("traffic web ", "traffic web --rps"),
+        ("aws ecs update-container-instances-state --status ", "aws ecs update-container-instances-state --status DRAINING"),
     ])
     def test_first_candidate(self, prefix: str, expected: str) -> None:
         candidates = complete(prefix, self.NAMES)

@@ -926,7 +926,8 @@ def _next_words(words: list[str], names: Names) -> list[str]:
         if len(words) == 1:
             return ["ecs"]
         if len(words) == 2:
-            return sorted(AWS_COMMANDS)
+            # Shortest first: the everyday commands (update-service) have the short names.
+            return sorted(AWS_COMMANDS, key=lambda name: (len(name), name))
         command = AWS_COMMANDS.get(words[2])
         if command is None:
             return []

@@ -9,13 +9,14 @@ is a word here; the widgets only add colour to words that are already there.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .view_model import Snapshot, clock, find_service
 
 PENDING_LIKE = ("PROVISIONING", "PENDING", "ACTIVATING")
-DEFAULT_REASON_PREFIX = "ECS deployment "
+ROUTINE_REASON = re.compile(r"ECS deployment \S+ (in progress|completed)\.")
 """Reasons such as "ECS deployment ecs-svc/… in progress." say nothing the state does not."""
 HEALTH_ORDER = ("healthy", "initial", "unhealthy", "draining")
 METRIC_WORDS = {"cpu": ("average CPU", "%"), "requests": ("requests per target", "/min")}
@@ -109,7 +110,7 @@ def deployments_view(snapshot: Snapshot | None, name: str | None) -> Deployments
     rows = []
     for index, d in enumerate(deployments):
         reason = d.get("rolloutStateReason") or ""
-        if reason.startswith(DEFAULT_REASON_PREFIX):
+        if ROUTINE_REASON.fullmatch(reason):
             reason = ""
         threshold = breaker.get("threshold") if (index == 0 and breaker) else None
         rows.append(DeploymentRow(
@@ -177,19 +178,19 @@ class ZonesView:
 
     @staticmethod
     def other_words(row: InstanceRow) -> str:
-        return f"other {row.others}" if row.others else ""
+        return f"+{row.others} other" if row.others else ""
 
     @staticmethod
     def free_words(row: InstanceRow) -> str:
         if row.free_cpu is None:
             return ""
-        return f"free cpu {row.free_cpu} mem {row.free_memory}"
+        return f"free {row.free_cpu} cpu, {row.free_memory} MiB"
 
     def lines(self) -> list[str]:
         out = [self.heading]
         for row in self.rows:
-            cells = [c for c in (*row.words, self.tasks_words(row), self.other_words(row), self.free_words(row))]
-            out.append("  " + "  ".join(cells).rstrip())
+            tasks = " ".join(filter(None, (self.tasks_words(row), self.other_words(row))))
+            out.append("  " + "  ".join((*row.words, tasks, self.free_words(row))).rstrip())
         return out
 
     def zone_of(self, instance: str) -> str | None:
@@ -423,3 +424,46 @@ def speed_words(speed: float, plain: bool = False) -> str:
     if speed == 1.0:
         return ""
     return f"time {'x' if plain else '×'}{number(speed)}"
+
+
+# -- announcements for --plain --------------------------------------------------------------------
+def ops_announcements(old: Snapshot | None, new: Snapshot, name: str | None) -> list[str]:
+    """What changed in the operations views between two snapshots, as sentences a screen reader can speak."""
+    if old is None:
+        return []
+    lines: list[str] = []
+    before = {i.get("containerInstanceId"): i for i in cluster_instances(old)}
+    failed_before = {i.get("availabilityZone") for i in before.values() if i.get("zoneFailed")}
+    after = cluster_instances(new)
+    failed_after = {i.get("availabilityZone") for i in after if i.get("zoneFailed")}
+    for zone in sorted(failed_after - failed_before):
+        lines.append(f"zone {zone} FAILED: nothing runs there")
+    for zone in sorted(failed_before - failed_after):
+        lines.append(f"zone {zone} restored")
+    for inst in after:
+        previous = before.get(inst.get("containerInstanceId"))
+        if previous is not None and previous.get("status") != inst.get("status"):
+            lines.append(f"instance {inst.get('containerInstanceId')} is {inst.get('status')}")
+    old_view, new_view = deployments_view(old, name), deployments_view(new, name)
+    old_rows = {(r.status == "PRIMARY", r.task_definition): r for r in (old_view.rows if old_view else ())}
+    for row in new_view.rows if new_view else ():
+        previous = old_rows.get((row.status == "PRIMARY", row.task_definition))
+        if previous is None and row.status == "PRIMARY":
+            lines.append(f"deployment of {row.task_definition} started: {row.rollout}")
+        elif previous is not None and previous.rollout != row.rollout:
+            lines.append(f"deployment of {row.task_definition}: {previous.rollout} to {row.rollout}")
+    if old_view is not None and new_view is None:
+        primary = (find_service(new, name) or {}).get("deployments") or [{}]
+        lines.append(f"deployment {primary[0].get('rolloutState', 'done')}: one deployment left")
+    old_lb, new_lb = load_balancer_view(old, name), load_balancer_view(new, name)
+    if new_lb is not None:
+        was = {t.task_id: t.health for t in (old_lb.targets if old_lb else ())}
+        changed = [t for t in new_lb.targets if was.get(t.task_id) != t.health]
+        if len(changed) > 3:
+            lines.append(f"{len(changed)} targets changed health; now {new_lb.summary}")
+        else:
+            lines += [f"target {t.task_id[:8]} {t.health}" for t in changed]
+    old_scaling, new_scaling = scaling_view(old, name), scaling_view(new, name)
+    if new_scaling is not None and new_scaling.last and (old_scaling is None or old_scaling.last != new_scaling.last):
+        lines.append(f"auto scaling: {new_scaling.last_words.replace('→', 'to')}")
+    return lines

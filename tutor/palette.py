@@ -43,6 +43,7 @@ class TutorCommands(Provider):
                 ("sandbox: Open a shell in the selected task", screen.action_shell, "aws ecs execute-command"),
                 ("sandbox: Command bar", screen.action_command_bar, "CLI commands and aws ecs forms"),
             ]
+            out += _zone_and_instance_commands(screen)
         workshop = app.workshop
         if workshop is not None and workshop.sharing is not None and workshop.sharing.url:
             if workshop.sharing.enabled:
@@ -51,6 +52,8 @@ class TutorCommands(Provider):
             else:
                 out.append(("workshop: Share my progress with the instructor", partial(workshop.set_sharing, True),
                             f"Sends your progress export to {workshop.sharing.url} as it changes (off until you choose)"))
+        out.append(("sandbox: AWS CLI environment for a second terminal", app.action_aws_env,
+                    "The export lines servicelab aws-env prints, ready to copy (also on A)"))
         out += [
             ("view: Help (every key and command)", app.action_help, "Also on ?"),
             ("view: High-contrast theme", partial(setattr, app, "theme", HIGH_CONTRAST.name),
@@ -70,3 +73,27 @@ class TutorCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+def _zone_and_instance_commands(screen) -> list[tuple[str, Callable[[], object], str]]:
+    """Fail or restore each zone, drain or activate each instance: what the zones view shows."""
+    from . import commands
+    from .ops_view import cluster_instances
+
+    cluster = screen.cluster
+    instances = cluster_instances(screen.tutor.snapshot)
+    out: list[tuple[str, Callable[[], object], str]] = []
+    failed = {i.get("availabilityZone") for i in instances if i.get("zoneFailed")}
+    for zone in sorted({i.get("availabilityZone") for i in instances if i.get("availabilityZone")}):
+        op = commands.set_zone_failed(cluster, zone, zone not in failed)
+        out.append((f"sandbox: {'Restore' if zone in failed else 'Fail'} zone {zone}",
+                    partial(screen.run_operation, op), op.cli))
+    for inst in instances:
+        iid = inst.get("containerInstanceId")
+        if not iid:
+            continue
+        draining = inst.get("status") == "DRAINING"
+        op = commands.set_instance_status(cluster, iid, "ACTIVE" if draining else "DRAINING")
+        out.append((f"sandbox: {'Activate' if draining else 'Drain'} instance {iid} ({inst.get('availabilityZone')})",
+                    partial(screen.run_operation, op), op.aws or op.cli))
+    return out

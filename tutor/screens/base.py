@@ -18,6 +18,7 @@ from textual.screen import Screen
 from .. import commands
 from ..commands import APP, Operation
 from ..messages import ActionDone, ActionFailed
+from ..ops_view import ops_announcements
 from ..results import describe
 from ..view_model import announcements
 from ..widgets.announcer import Announcer
@@ -145,7 +146,9 @@ class SandboxScreen(TutorScreen):
     def sandbox_changed(self, snapshot: dict[str, Any], previous: dict[str, Any] | None) -> None:
         super().sandbox_changed(snapshot, previous)
         if self.tutor.plain:
-            for line in announcements(self._last_snapshot, snapshot, self.panel.service):
+            service = self.panel.service
+            for line in (announcements(self._last_snapshot, snapshot, service)
+                         + ops_announcements(self._last_snapshot, snapshot, service)):
                 self.announce(line)
         self._last_snapshot = snapshot
         self.panel.show_snapshot(snapshot)

@@ -70,6 +70,11 @@ def help_text() -> Content:
     lines.append(Content(""))
     lines.append(Content("ID in a lesson's command means the task selected in the table."))
     lines.append(Content("Every key that changes the sandbox also shows its aws ecs twin."))
+    lines.append(Content("A shows the aws-env lines: with them, the real aws ecs and boto3 in a second terminal "
+                         "drive this sandbox (servicelab aws-env prints the same)."))
+    lines.append(Content("Under the tasks, views appear when they have something to say: the deployments of a "
+                         "rollout, zones and instances, the load balancer's targets, auto scaling. "
+                         "\"time ×N\" in the status bar: the sandbox's clock runs N times faster."))
     return Content("\n").join(lines)
 
 

@@ -141,12 +141,13 @@ class ZonesPanel(OpsView):
             tasks = view.tasks_words(row)
             if not self.plain and (row.running or row.pending):
                 tasks = f"{tasks} {bar(row.running, row.pending)}"
+            if row.others:
+                tasks = f"{tasks} {view.other_words(row)}"
             rows.append([
                 (row.zone if row.first_in_zone else "", "$text-error bold" if row.state == "ZONE FAILED" else ""),
                 (row.instance, ""),
                 (row.state, STATE_STYLE.get(row.state, "")),
                 (tasks, "" if row.running or row.pending else "$text-muted"),
-                (view.other_words(row), "$text-muted"),
                 (view.free_words(row), "$text-muted"),
             ])
         title = Content.styled("Zones and instances", "bold")
@@ -177,7 +178,7 @@ class LoadBalancerPanel(OpsView):
             return Content("\n").join(lines)
         chips = [(t.words.rsplit(" ", 1)[0], t.health) for t in view.targets]
         chip_width = max(len(label) + 1 + len(health) for label, health in chips)
-        width = self.size.width or 80
+        width = self.content_size.width or 78
         per_line = max(1, (width - 2 + 3) // (chip_width + 3))
         shown = chips[: per_line * TARGET_LINES]
         if len(chips) > len(shown):  # leave room for the "+N more" note
