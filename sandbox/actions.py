@@ -48,6 +48,19 @@ INSTANCE_MEMORY = 4096
 """MiB per simulated instance."""
 
 
+def _failure_reason(why: str) -> str:
+    """RunTask's failure codes for a task that found no instance."""
+    if "insufficient CPU" in why:
+        return "RESOURCE:CPU"
+    if "insufficient memory" in why:
+        return "RESOURCE:MEMORY"
+    if "memberOf" in why:
+        return "MemberOf placement constraint unsatisfied"
+    if "distinctInstance" in why:
+        return "DistinctInstance placement constraint unsatisfied"
+    return "RESOURCE:INSTANCE"
+
+
 def check_deployment_configuration(config: DeploymentConfiguration) -> DeploymentConfiguration:
     if not 0 <= config.minimum_healthy_percent <= 100:
         raise errors.InvalidParameterException(
@@ -502,23 +515,40 @@ class Sandbox:
                 self._commit(f"service:{task.cluster}/{task.service}" if task.service else _oneoff_key(task.cluster))
             return task
 
-    def run_task(self, cluster: str, task_definition: str, count: int = 1, started_by: str | None = None) -> list[Task]:
+    def run_task(self, cluster: str, task_definition: str, count: int = 1) -> list[Task]:
+        return self.run_tasks(cluster, task_definition, count)[0]
+
+    def run_tasks(self, cluster: str, task_definition: str, count: int = 1) -> tuple[list[Task], list[dict[str, str]]]:
+        """One-off tasks, each placed on an instance as RunTask places them; what does not fit
+        comes back as RunTask's `failures` (RESOURCE:CPU, RESOURCE:MEMORY, …)."""
         check_count(count, "count", 1, MAX_RUN_TASK_COUNT)
         with self.store.lock:
             self.cluster(cluster)
             td = self.task_definition(task_definition)
             quotas.check(self.store, self.quota, quotas.Change(one_off=(td, count, cluster)))
             now = self.clock.now()
-            tasks = []
+            instances = self.store.instances_of(cluster)
+            cluster_tasks = [t for t in self.store.tasks.values() if t.cluster == cluster and t.is_live]
+            fleet = placement.Fleet.build(instances, cluster_tasks, [], self.store.task_definitions_by_ref())
+            tasks, failures = [], []
             for _ in range(count):
-                task = Task(task_id=self.control.new_id(), cluster=cluster, task_definition=td.ref, created_at=now)
+                task_id = self.control.new_id()
+                instance = None
+                if instances:
+                    instance, why = placement.place(td, fleet, [], [], task_id)
+                    if instance is None:
+                        failures.append({"arn": td.ref, "reason": _failure_reason(why), "detail": why})
+                        continue
+                    fleet.take(instance, td)
+                task = Task(task_id=task_id, cluster=cluster, task_definition=td.ref, created_at=now,
+                            instance_id=instance.id if instance else None, zone=instance.zone if instance else None)
                 self.store.tasks[task.task_id] = task
                 tasks.append(task)
             self._commit(_oneoff_key(cluster))
         # One-off tasks are launched once and never planned again for starting: nothing replaces them.
         for task in tasks:
             self.control.executor.submit(self.control.launch, task.task_id)
-        return tasks
+        return tasks, failures
 
     # -- views --------------------------------------------------------------------------------
     def counts(self, service: Service) -> dict[str, int]:

@@ -181,6 +181,15 @@ class TestPlacement:
                                   "of its requirements. The closest matching container-instance ci-")
         assert message.endswith("has insufficient CPU units available.")
 
+    def test_run_task_places_one_offs_and_reports_what_does_not_fit(self):
+        sb, control, runtime, clock = fake_sandbox()
+        sb.register_task_definition(TaskDefinition(family="big", revision=0, image="servicelab/demo-task",
+                                                   command=("batch",), cpu=1500, memory=64))
+        tasks, failures = sb.run_tasks("default", "big:1", 4)
+        assert len(tasks) == 3 and len({t.zone for t in tasks}) == 3
+        assert failures == [{"arn": "big:1", "reason": "RESOURCE:CPU", "detail": failures[0]["detail"]}]
+        assert "insufficient CPU units" in failures[0]["detail"]
+
     def test_member_of_keeps_tasks_out_of_a_zone(self):
         sb, control, runtime, clock = fake_sandbox()
         sb.create_service("default", "web", "web:1", 4, placement_constraints=[

@@ -416,15 +416,18 @@ def run_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
     token = ("RunTask", cluster, body["clientToken"]) if body.get("clientToken") else None
     earlier = token and TOKENS.get(sb, token)
+    failures: list[dict[str, str]] = []
     if earlier:
         with sb.store.lock:
             tasks = [sb.store.tasks[i] for i in earlier if i in sb.store.tasks]
     else:
-        tasks = sb.run_task(cluster, _td_ref(body["taskDefinition"]), body.get("count", 1))
+        tasks, failures = sb.run_tasks(cluster, _td_ref(body["taskDefinition"]), body.get("count", 1))
         if token:
             TOKENS.put(sb, token, [t.task_id for t in tasks])
+    for failure in failures:
+        failure["arn"] = arns.task_definition(failure["arn"])
     with sb.store.lock:
-        return {"tasks": [task_shape(sb, t, arns) for t in tasks], "failures": []}
+        return {"tasks": [task_shape(sb, t, arns) for t in tasks], "failures": failures}
 
 
 @operation("StopTask", {"cluster": True, "task": True, "reason": True})

@@ -244,8 +244,12 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
         click.echo(f"    {d['status']:<8} {d['id']}  {d['taskDefinition'].rsplit('/', 1)[-1]:<10} "
                    f"running {d['runningCount']}/{d['desiredCount']}  {d['rolloutState']}"
                    + (f"  failed {d['failedTasks']}" if d["failedTasks"] else ""))
-    if s.get("zones"):
-        click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in s["zones"].items()))
+    zones = {}
+    for t in lab.lab("Tasks", cluster=lab.cluster, service=name)["tasks"]:
+        if t["lastStatus"] == "RUNNING" and t.get("availabilityZone"):
+            zones[t["availabilityZone"]] = zones.get(t["availabilityZone"], 0) + 1
+    if zones:
+        click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in sorted(zones.items())))
     if s["events"]:
         click.echo("  recent events:")
         for e in s["events"][:8]:

@@ -118,8 +118,13 @@ def run_cmd(lab: Lab, task_def: str, count: int, as_json: bool) -> None:
         emit_json(result)
         return
     for t in result["tasks"]:
-        click.echo(f"task {t['taskArn'].rsplit('/', 1)[-1][:12]} started ({t['group']})")
+        where = f" on {t['containerInstanceArn'].rsplit('/', 1)[-1]} in {t['availabilityZone']}" if t.get("availabilityZone") else ""
+        click.echo(f"task {t['taskArn'].rsplit('/', 1)[-1][:12]} started ({t['group']}){where}")
+    for f in result["failures"]:
+        click.echo(f"not placed: {f['reason']}: {f.get('detail', '')}", err=True)
     _aws(f"run-task --cluster {lab.cluster} --task-definition {task_def} --count {count}")
+    if result["failures"] and not result["tasks"]:
+        raise SystemExit(1)
 
 
 @task_group.command("logs")

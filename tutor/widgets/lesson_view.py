@@ -1,4 +1,10 @@
-"""One step of a lesson: its Markdown, the commands to try, a prediction, and next/previous."""
+"""One step of a lesson: its Markdown, its learning mode, the commands to try, and next/previous.
+
+The mode widgets each do one job (predict_view, myth_view, quiz_view, exercise_panel); this
+view only decides which one a step shows. Widgets that need the learner's progress or the
+sandbox (the quiz's earlier answers, the exercise's session) are filled in by the screen
+when it hears `StepShown` (tutor/screens/learning.py).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,11 @@ from textual.widgets import Button, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..lessons import Lesson, Step
-
-LETTERS = "ABCDEFGH"
+from ..step_text import split_for_reveal
+from .exercise_panel import ExercisePanel
+from .myth_view import MythView
+from .predict_view import LETTERS, PredictView  # noqa: F401 (LETTERS: re-exported)
+from .quiz_view import QuizView
 
 
 class LessonView(Vertical):
@@ -42,7 +51,16 @@ class LessonView(Vertical):
 
         @property
         def correct(self) -> bool:
-            return self.step.predict is not None and self.chosen == self.step.predict.answer
+            # A myth is recorded as a prediction too: option 0 is "true", 1 is "false".
+            predict = self.step.myth.as_predict() if self.step.myth else self.step.predict
+            return predict is not None and self.chosen == predict.answer
+
+    class StepShown(Message):
+        """A step is on screen: the screen fills in what needs progress or the sandbox."""
+
+        def __init__(self, step: Step) -> None:
+            super().__init__()
+            self.step = step
 
     def __init__(self, lesson: Lesson, *, plain: bool = False, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
@@ -56,11 +74,12 @@ class LessonView(Vertical):
         yield Static(id="step-title")
         with VerticalScroll(id="step-scroll"):
             yield Markdown(id="step-markdown", open_links=False)
+            yield PredictView(id="predict")
+            yield MythView(id="myth")
+            yield QuizView(id="quiz")
             yield Static("Try it (Enter puts it in the command bar):", id="try-heading", classes="section-heading")
             yield OptionList(id="try-list")
-            yield Static(id="predict-question", classes="section-heading")
-            yield OptionList(id="predict-options")
-            yield Static(id="predict-explain")
+        yield ExercisePanel(plain=self.plain, id="exercise")
         with Horizontal(id="step-nav"):
             yield Button("Previous" if self.plain else "← Previous", id="step-prev")
             yield Static(id="step-count")
@@ -83,52 +102,52 @@ class LessonView(Vertical):
         self.query_one("#step-prev", Button).disabled = self.index == 0
         last = self.index == total - 1
         self.query_one("#step-next", Button).label = ("Finish" if last else ("Next" if self.plain else "Next →"))
-        self.query_one("#step-markdown", Markdown).update(step.markdown)
+        # A prediction or myth holds back whatever follows its question until the learner commits.
+        before, after = split_for_reveal(step.markdown) if (step.predict or step.myth) else (step.markdown, "")
+        self.query_one("#step-markdown", Markdown).update(before)
+        predict = self.query_one(PredictView)
+        predict.display = step.predict is not None
+        if step.predict is not None:
+            predict.show(step.predict, answer, after)
+        myth = self.query_one(MythView)
+        myth.display = step.myth is not None
+        if step.myth is not None:
+            myth.show_myth(step.myth, answer, after)
+        self.query_one(QuizView).display = bool(step.quiz)
+        if not step.exercise:
+            self.query_one(ExercisePanel).stop()
         tries = self.query_one("#try-list", OptionList)
         tries.clear_options()
         tries.add_options([Option(command, id=f"try-{n}") for n, command in enumerate(step.try_commands)])
-        tries.display = bool(step.try_commands)
         if step.try_commands:
             tries.highlighted = 0
-        self.query_one("#try-heading").display = bool(step.try_commands)
-        self._show_predict()
+        self._show_tries()
         self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
+        self.post_message(self.StepShown(step))
 
-    def _show_predict(self) -> None:
-        predict = self.step.predict
-        question = self.query_one("#predict-question", Static)
-        options = self.query_one("#predict-options", OptionList)
-        explain = self.query_one("#predict-explain", Static)
-        for widget in (question, options, explain):
-            widget.display = predict is not None
-        if predict is None:
-            return
-        question.update(Content.from_markup("[b]Predict:[/b] $q", q=predict.question))
-        options.clear_options()
-        options.add_options([
-            Option(f"{LETTERS[n]}. {text}", id=f"predict-{n}") for n, text in enumerate(predict.options)
-        ])
-        if self.answer is None:
-            explain.update("Choose an answer before you try it (Enter on an option).")
-            return
-        right = self.answer == predict.answer
-        verdict = "Right." if right else f"Not quite: the answer is {LETTERS[predict.answer]}."
-        explain.update(Content.from_markup(
-            "[b]You chose $you. $verdict[/b]\n$explain", you=LETTERS[self.answer], verdict=verdict,
-            explain=predict.explain))
+    @property
+    def committed(self) -> bool:
+        """False while a prediction or myth waits for the learner's answer."""
+        step = self.step
+        return not (step.predict or step.myth) or self.answer is not None
+
+    def _show_tries(self) -> None:
+        # The commands show the live result, so they too wait until the learner has committed.
+        shown = bool(self.step.try_commands) and self.committed
+        self.query_one("#try-list").display = shown
+        self.query_one("#try-heading").display = shown
+
+    @on(PredictView.Committed)
+    def _committed(self, event: PredictView.Committed) -> None:
+        event.stop()
+        self.answer = event.chosen
+        self._show_tries()
+        self.post_message(self.Predicted(self.step, event.chosen))
 
     @on(OptionList.OptionSelected, "#try-list")
     def _try(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(self.TryChosen(str(event.option.prompt)))
-
-    @on(OptionList.OptionSelected, "#predict-options")
-    def _predict(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        chosen = event.option_index
-        self.answer = chosen if self.answer is None else self.answer
-        self.post_message(self.Predicted(self.step, chosen))
-        self._show_predict()
 
     @on(Button.Pressed, "#step-prev")
     def _prev(self, event: Button.Pressed) -> None:

@@ -1,0 +1,235 @@
+"""The checklist of an exercise or pitfall lab, judged against the live sandbox as it changes.
+
+The panel owns the step's ExerciseSession (tutor/exercise_session.py). Every snapshot the
+link delivers goes into the session's timeline at once, so temporal checks ("within 10 s
+after a task stopped…") see each state; judging and redrawing are coalesced, at most once
+per COALESCE seconds, so a burst of changes costs one evaluation. A slow tick re-judges
+even when nothing changes, because a time window can close with the sandbox standing still.
+
+Red (a border in the error colour) until every check passes; green, and latched, from then
+on. Each check that has not passed says why in one line. Keys live on the screen
+(tutor/screens/learning.py): h climbs the hint ladder, v judges now, R resets the step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from .. import features
+from ..checks import FAIL, PASS, Result
+from ..exercise_session import ExerciseSession, Rung
+from ..lessons import Lesson, Step
+from ..progress import Progress
+from .script_list import ScriptList
+
+COALESCE = 0.2
+TICK = 1.0
+GLYPHS = {PASS: "✓", FAIL: "✗"}
+WORDS = {PASS: "PASS", FAIL: "FAIL"}
+KEYS = "h hint (nudge → hint from the sandbox → solution) · v check now · R reset this step"
+
+
+class ExercisePanel(Vertical):
+    DEFAULT_CSS = """
+    ExercisePanel {
+        display: none;
+        height: auto;
+        max-height: 60%;
+        overflow-y: auto;
+        padding: 0 1;
+        border: round $error;
+        border-title-style: bold;
+    }
+    ExercisePanel.-active { display: block; }
+    ExercisePanel.-passed { border: round $success; }
+    ExercisePanel > Static { height: auto; }
+    ExercisePanel #exercise-status { text-style: bold; }
+    ExercisePanel.-passed #exercise-status { color: $text-success; }
+    ExercisePanel #exercise-mistake { height: auto; max-height: 6; }
+    ExercisePanel #exercise-hint { margin: 1 0 0 0; }
+    ExercisePanel #exercise-keys { color: $text-muted; }
+    """
+
+    class Passed(Message):
+        """Every check passed for the first time."""
+
+    class Recorded(Message):
+        """The session wrote to the learner's progress (a hint, a pass): time to save it."""
+
+    def __init__(self, *, plain: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.plain = plain
+        self.session: ExerciseSession | None = None
+        self.results: list[Result] = []
+        self.symptom_results: list[Result] = []
+        self.rung: Rung | None = None
+        self.unavailable: str | None = None
+        self.busy: str | None = None
+        self._latest: dict[str, Any] | None = None
+        self._pending: Timer | None = None
+        self._tick: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="exercise-goal")
+        yield Static(id="exercise-status")
+        yield Static("1. Make the mistake on purpose (Enter puts a line in the command bar):",
+                     id="exercise-mistake-heading")
+        yield ScriptList(id="exercise-mistake")
+        yield Static(id="exercise-symptoms")
+        yield Static(id="exercise-checks")
+        yield Static(id="exercise-hint")
+        yield Static(KEYS, id="exercise-keys")
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.session is not None
+
+    @property
+    def passed(self) -> bool:
+        return self.session is not None and self.session.passed
+
+    def start(self, lesson: Lesson, step: Step, progress: Progress | None, clock: Callable[[], float],
+              cluster: str, snapshot: dict[str, Any] | None) -> None:
+        """Begin the step's exercise from now; earlier history does not count."""
+        self.stop()
+        exercise = step.exercise
+        assert exercise is not None
+        self.session = ExerciseSession(lesson, step, progress, clock=clock, cluster=cluster)
+        self.unavailable = features.reason(exercise.requires)
+        self.rung = None
+        self.busy = None
+        self.add_class("-active")
+        self.border_title = "Pitfall lab" if exercise.kind == "pitfall" else "Exercise"
+        pitfall = exercise.kind == "pitfall"
+        self.query_one("#exercise-goal", Static).update(Content.from_markup("[b]Goal:[/b] $g", g=exercise.goal))
+        self.query_one("#exercise-mistake-heading").display = pitfall
+        mistake = self.query_one(ScriptList)
+        mistake.display = pitfall
+        mistake.show(exercise.mistake)
+        self.query_one("#exercise-symptoms").display = pitfall
+        self.query_one("#exercise-hint", Static).update("")
+        self._latest = None
+        if snapshot is not None:
+            self.feed(snapshot)
+        self.evaluate()
+        self._tick = self.set_interval(TICK, self.evaluate)
+
+    def stop(self) -> None:
+        for timer in (self._pending, self._tick):
+            if timer is not None:
+                timer.stop()
+        self._pending = self._tick = None
+        self.session = None
+        self.results = []
+        self.symptom_results = []
+        self.remove_class("-active", "-passed")
+
+    def on_unmount(self) -> None:
+        self.stop()
+
+    # -- fed by the screen ----------------------------------------------------------------------
+    def feed(self, snapshot: dict[str, Any]) -> None:
+        """A new snapshot: into the timeline now, judged on the next coalesced pass."""
+        if self.session is None:
+            return
+        self._latest = snapshot
+        self.session.timeline.ingest(snapshot)
+        if self._pending is None:
+            self._pending = self.set_timer(COALESCE, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = None
+        self.evaluate()
+
+    def evaluate(self) -> None:
+        """Judge every check against the timeline now, and redraw."""
+        session = self.session
+        if session is None:
+            return
+        if self.unavailable is None:
+            just_passed = self._latest is not None and session.ingest(self._latest)
+            self.results = session.results()
+            self.symptom_results = session.symptoms()
+            if just_passed:
+                self.post_message(self.Recorded())
+                self.post_message(self.Passed())
+        self._redraw()
+
+    def next_hint(self) -> Rung | None:
+        if self.session is None:
+            return None
+        self.rung = self.session.next_hint()
+        self.post_message(self.Recorded())
+        self._redraw()
+        return self.rung
+
+    def restarted(self) -> None:
+        """The sandbox was reset: the exercise begins again from now."""
+        self.busy = None
+        if self.session is not None:
+            self.session.restart()
+        self.remove_class("-passed")
+        self.evaluate()
+
+    def set_busy(self, text: str | None) -> None:
+        self.busy = text
+        self._redraw()
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _line(self, result: Result) -> Content:
+        mark = WORDS.get(result.status, "WAIT") if self.plain else GLYPHS.get(result.status, "…")
+        style = {PASS: "$text-success", FAIL: "$text-error"}.get(result.status, "$text-warning")
+        return Content.from_markup(f"[{style}]$mark[/] $m", mark=mark, m=result.message)
+
+    def _redraw(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.set_class(session.passed, "-passed")
+        status = self.query_one("#exercise-status", Static)
+        checks = self.query_one("#exercise-checks", Static)
+        if self.unavailable:
+            status.update(f"Not available in this sandbox: it {self.unavailable}.")
+            checks.update("")
+        else:
+            done = sum(r.passed for r in self.results)
+            if session.passed:
+                text = "✓ Done: every check passed. Press n for the next step."
+            else:
+                text = f"Not yet: {done} of {len(self.results)} checks pass."
+            if self.busy:
+                text += f"  ({self.busy})"
+            status.update(text)
+            heading = [Content.from_markup("[b]$h[/b]", h="3. Fix it:" if session.exercise.kind == "pitfall"
+                                           else "Checks:")]
+            checks.update(Content("\n").join(heading + [self._line(r) for r in self.results]))
+        symptoms = self.query_one("#exercise-symptoms", Static)
+        if session.exercise.kind == "pitfall" and not self.unavailable:
+            symptoms.update(Content("\n").join([Content.from_markup("[b]2. See what it does:[/b]")]
+                                               + [self._line(r) for r in self.symptom_results]))
+        hint = self.query_one("#exercise-hint", Static)
+        rung = self.rung
+        if rung is None:
+            hint.update("")
+        elif rung.solution:
+            hint.update(Content.from_markup("[b]Solution[/b] (rung $n of $of):\n$t", n=str(rung.number),
+                                            of=str(rung.of), t=rung.text))
+        else:
+            kind = "a nudge" if rung.number == 1 else "from the sandbox now"
+            hint.update(Content.from_markup("[b]Hint $n of $of[/b] ($kind): $t", n=str(rung.number),
+                                            of=str(rung.of), kind=kind, t=rung.text))
+
+    @property
+    def text(self) -> str:
+        """Everything the panel shows, as plain text (for tests and announcements)."""
+        visuals = [w.render() for w in self.query(Static) if w.display]
+        return "\n".join(getattr(v, "plain", str(v)) for v in visuals)
