@@ -1,9 +1,10 @@
 """The tutor under load: 100 tasks in the live panel. Key press to screen update, memory, idle CPU.
 
 The app runs for real in a 160x45 pseudo-terminal, on a fake sandbox source that behaves like
-the control plane from the app's side: a snapshot of 100 tasks, scale operations answered
-with a new snapshot, and CPU/memory samples for every running task every two seconds (what
-the real stats worker sends). Figures only, no asserts. Targets: key to update < 100 ms,
+the control plane from the app's side: a snapshot of 100 tasks (mid-rollout, over six
+instances in three zones, behind a load balancer with a target each, auto scaling on, so
+every view of the panel draws), scale operations answered with a new snapshot, and CPU/memory
+samples for every running task every two seconds (what the real stats worker sends). Figures only, no asserts. Targets: key to update < 100 ms,
 RSS < 150 MiB, idle CPU < 2% of a core.
 
     .venv/bin/python bench/app_load.py [--tasks 100] [--presses 20] [--idle 10]
@@ -30,14 +31,46 @@ def task_id(n: int) -> str:
     return f"{n:08x}" + "5eed" * 6
 
 
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+INSTANCES = [f"ci-{z[-1]}{i}000000" for z in ZONES for i in range(2)]
+"""Two instances in each of three zones: the zones view has six rows to lay the tasks out on."""
+
+
 def make_snapshot(tasks: int, desired: int, version: int) -> dict:
+    """web with `tasks` RUNNING tasks, mid-rollout, behind a load balancer, with auto scaling on:
+    every view of the live panel has something to draw."""
     now = time.time()
     task_list = [{
         "taskArn": f"arn:aws:ecs:us-east-1:123456789012:task/default/{task_id(n)}", "taskId": task_id(n),
-        "taskDefinition": "web:1", "lastStatus": "RUNNING", "desiredStatus": "RUNNING", "healthStatus": "HEALTHY",
-        "group": "service:web", "createdAt": now - 600 - n, "startedAt": now - 599 - n,
+        "taskDefinition": "web:2" if n % 4 == 0 else "web:1", "lastStatus": "RUNNING", "desiredStatus": "RUNNING",
+        "healthStatus": "HEALTHY", "group": "service:web", "createdAt": now - 600 - n, "startedAt": now - 599 - n,
         "containerId": f"{n:012x}" + "0" * 52,
+        "containerInstanceId": INSTANCES[n % len(INSTANCES)], "availabilityZone": ZONES[n % len(INSTANCES) // 2],
     } for n in range(tasks)]
+    instances = [{
+        "containerInstanceId": iid, "availabilityZone": ZONES[i // 2], "status": "ACTIVE", "zoneFailed": False,
+        "cpu": 8192, "memory": 16384, "remainingCpu": 4096, "remainingMemory": 8192,
+        "runningTasksCount": sum(1 for t in task_list if t["containerInstanceId"] == iid),
+        "tasks": [t["taskId"] for t in task_list if t["containerInstanceId"] == iid],
+    } for i, iid in enumerate(INSTANCES)]
+    new = sum(1 for t in task_list if t["taskDefinition"] == "web:2")
+    deployments = [
+        {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2",
+         "desiredCount": desired, "runningCount": new, "pendingCount": 0, "failedTasks": 0,
+         "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."},
+        {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+         "desiredCount": tasks - new, "runningCount": tasks - new, "pendingCount": 0, "failedTasks": 0,
+         "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."},
+    ]
+    load_balancer = {
+        "url": "http://127.0.0.1:38123", "healthCheck": {"path": "/health", "intervalSeconds": 5, "healthyThreshold": 2,
+                                                         "unhealthyThreshold": 2},
+        "deregistrationDelaySeconds": 5,
+        "targets": [{"taskId": t["taskId"], "port": 32768 + n, "health": "healthy"} for n, t in enumerate(task_list)],
+    }
+    scaling = {"metric": "cpu", "metricName": "ECSServiceAverageCPUUtilization", "target": 50, "current": 41.5,
+               "capacity": tasks, "min": 1, "max": 200, "scaleOutCooldown": 60, "scaleInCooldown": 120,
+               "status": "waiting", "lastAction": None}
     return {
         "version": version,
         "status": {"running": True, "sandbox": "bench", "runtime": "docker", "api": "http://127.0.0.1:1",
@@ -47,7 +80,11 @@ def make_snapshot(tasks: int, desired: int, version: int) -> dict:
             "serviceName": "web", "status": "ACTIVE", "desiredCount": desired, "runningCount": tasks,
             "pendingCount": 0, "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
             "taskDefinitionRef": "web:1", "createdAt": now - 700, "steady": desired == tasks,
-            "deployments": [{"rolloutState": "COMPLETED"}],
+            "deployments": deployments,
+            "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                                        "maximumPercent": 200, "minimumHealthyPercent": 100},
+            "circuitBreaker": {"failed": 0, "threshold": max(3, min(200, (desired + 1) // 2))},
+            "zones": {}, "loadBalancer": load_balancer, "scaling": scaling,
             "events": [{"id": str(i), "createdAt": now - 10 * i, "message": f"(service web) event {i}."}
                        for i in range(60)],
             "decisions": [{"at": now - 10 * i, "text": f"desired {desired}, running {tasks} → nothing to do"}
@@ -55,6 +92,7 @@ def make_snapshot(tasks: int, desired: int, version: int) -> dict:
             "chaos": None,
         }],
         "tasks": task_list,
+        "instances": instances,
     }
 
 

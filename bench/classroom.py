@@ -126,11 +126,16 @@ class Classroom:
         """(control planes' RSS, their PSS, task containers' memory), in bytes."""
         planes = sum(rss_bytes(pid) for pid in self.pids.values())
         proportional = sum(pss_bytes(pid) for pid in self.pids.values())
-        containers = [c.id for c in docker_client.containers.list(
-            filters={"label": "servicelab.sandbox"}) if c.labels.get("servicelab.sandbox") in self.clients]
+        containers = self.containers(docker_client, running_only=True)
         with ThreadPoolExecutor(8) as pool:
             used = sum(pool.map(lambda cid: container_memory(docker_client, cid), containers))
         return planes, proportional, used
+
+    def containers(self, docker_client, running_only: bool = False) -> list[str]:
+        """Ids of the containers labelled with the bench's sandboxes (one listing, no per-container
+        inspect: other people's containers may come and go meanwhile)."""
+        summaries = docker_client.api.containers(all=not running_only, filters={"label": "servicelab.sandbox"})
+        return [c["Id"] for c in summaries if (c.get("Labels") or {}).get("servicelab.sandbox") in self.names]
 
     def idle_cpu(self, window: float) -> tuple[float, float, float]:
         """Over `window` seconds with every task steady, in % of one core: all control planes, the
@@ -183,12 +188,17 @@ class Classroom:
             except Exception:  # stuck: it must not outlive the bench
                 process.kill()
         swept = 0
-        for container in docker_client.containers.list(all=True, filters={"label": "servicelab.sandbox"}):
-            if container.labels.get("servicelab.sandbox") in self.names:
-                container.remove(force=True)
-                swept += 1
-        os.environ.pop("SERVICELAB_WORKSHOP", None)
-        shutil.rmtree(self.home, ignore_errors=True)
+        try:
+            for container_id in self.containers(docker_client):
+                try:
+                    docker_client.api.remove_container(container_id, force=True)
+                    swept += 1
+                except Exception as exc:  # already gone is fine; anything else is said
+                    if "No such container" not in str(exc):
+                        print(f"could not remove {container_id[:12]}: {exc}")
+        finally:
+            os.environ.pop("SERVICELAB_WORKSHOP", None)
+            shutil.rmtree(self.home, ignore_errors=True)
         return swept
 
 

@@ -51,12 +51,14 @@ def workshop_path(directory: Path) -> Path | None:
 
 
 def forget(directory: Path) -> bool:
-    """Leave the workshop: later control planes of this sandbox run without quotas or token."""
+    """Leave the workshop: later control planes of this sandbox run without quotas or token.
+
+    The token stays until then: a control plane running now still needs it, if only to be shut down.
+    """
     try:
         (directory / POINTER_FILE).unlink()
     except FileNotFoundError:
         return False
-    tokens.discard(directory)
     return True
 
 

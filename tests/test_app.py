@@ -193,6 +193,12 @@ class TestLesson:
             await open_first_lesson(pilot)
             await pilot.press("n")
             await pilot.pause()
+            # A prediction step shows its commands once the learner has committed to an answer.
+            assert not app.screen.query_one("#try-list").display
+            app.screen.query_one("#predict-options").focus()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            assert app.screen.query_one("#try-list").display
             app.screen.query_one("#try-list").focus()
             await pilot.press("enter")
             await pilot.pause()

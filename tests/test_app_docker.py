@@ -143,3 +143,42 @@ class TestRealSandbox:
                 await pilot.pause(0.1)
         assert app.link.state == "stopped"
         assert s.leftover_containers(app.link.sandbox) == []
+
+
+def zones_text(app) -> str:
+    return app.screen.query_one("#zones").text
+
+
+@s.async_tests
+class TestRealZones:
+    async def test_failing_a_zone_from_the_command_bar_changes_the_zones_view(self, real_app) -> None:
+        """`zone fail` in the bar: the zone is marked FAILED, its task stops and the service places a
+        replacement in another zone; `zone restore` clears the mark. All on real containers."""
+        app = real_app
+        async with app.run_test(size=SIZE) as pilot:
+            await open_lesson_and_wait_for_three(pilot)
+            zones = app.screen.query_one("#zones")
+            await s.wait_until(pilot, lambda: zones.display and "web 1 · 1 · 1 over 3 zones" in zones_text(app),
+                               timeout=30, what=lambda: f"web spread 1/1/1 (zones view: {zones_text(app)!r})")
+            victim = next(line.split()[1] for line in zones_text(app).splitlines() if line.startswith("  us-east-1a"))
+            await pilot.press("colon")
+            app.screen.bar.input.value = "zone fail us-east-1a"
+            await pilot.press("enter")
+            await s.wait_until(pilot, lambda: "zone us-east-1a failed" in app.screen.bar.output_text, timeout=10,
+                               what=lambda: f"the command's answer ({app.screen.bar.output_text!r})")
+
+            def moved() -> bool:
+                lines = zones_text(app).splitlines()
+                a = next((l for l in lines if l.startswith("  us-east-1a")), "")
+                return ("FAILED: us-east-1a" in lines[0] and a.split()[1:5] == [victim, "ZONE", "FAILED", "web"]
+                        and a.split()[5] == "0" and len(tasks(app, "RUNNING")) == 3)
+
+            await s.wait_until(pilot, moved, timeout=60,
+                               what=lambda: f"us-east-1a FAILED and 3 RUNNING elsewhere (zones view: {zones_text(app)!r})")
+            heading = zones_text(app).splitlines()[0]
+            assert heading.startswith("Zones and instances  web 0 · ") and "over 3 zones" in heading
+            assert "no aws ecs equivalent: a zone outage happens to AWS" in app.screen.bar.output_text
+            app.screen.bar.input.value = "zone restore us-east-1a"
+            await pilot.press("enter")
+            await s.wait_until(pilot, lambda: "FAILED" not in zones_text(app), timeout=30,
+                               what=lambda: f"the zone restored (zones view: {zones_text(app)!r})")

@@ -108,3 +108,53 @@ def test_help(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
     assert "Stop the selected task (aws ecs stop-task); the service starts a replacement" in seen["text"]
     assert "aws ecs update-service [--cluster CLUSTER] --service SERVICE [--desired-count DESIRED-COUNT]" in seen["text"]
+
+
+async def open_free_sandbox(pilot) -> None:
+    pilot.app.open_sandbox()
+    await s.wait_until(pilot, lambda: pilot.app.screen.name == "sandbox", what="the free sandbox")
+    await pilot.pause()
+
+
+def test_sandbox_ops_wide(snap_compare, tmp_path: Path) -> None:
+    """Every operations view at once, wide: a rollout with the breaker, zones (one failed, one instance
+    draining) beside the load balancer's targets, the scaling line, and "time ×10" in the status bar."""
+    app = s.frozen_app(s.ops_snapshot(), tmp_path=tmp_path)
+    seen = {}
+
+    async def run_before(pilot) -> None:
+        await open_free_sandbox(pilot)
+        screen = pilot.app.screen
+        seen["zones"] = screen.query_one("#zones").region
+        seen["lb"] = screen.query_one("#load-balancer").region
+        seen["texts"] = {w.id: w.text for w in screen.query(".ops-view")}
+        seen["bar"] = screen.query_one("#status-bar").text
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+    assert seen["zones"].y == seen["lb"].y and seen["lb"].x > seen["zones"].x  # side by side
+    texts = seen["texts"]
+    assert "FAILED: us-east-1b" in texts["zones"] and "DRAINING" in texts["zones"]
+    assert "failed 1/3" in texts["deployments"] and "ACTIVE   web:1" in texts["deployments"]
+    assert "3 targets: 2 healthy, 1 initial" in texts["load-balancer"]
+    assert "(above target)" in texts["scaling"]
+    assert "time ×10" in seen["bar"] and "(A aws-env)" in seen["bar"]
+
+
+def test_sandbox_ops_narrow_plain(snap_compare, tmp_path: Path) -> None:
+    """The same views in --plain at 110 columns: zones above the load balancer, no bars, words only."""
+    app = s.frozen_app(s.ops_snapshot(), tmp_path=tmp_path, plain=True)
+    seen = {}
+
+    async def run_before(pilot) -> None:
+        await open_free_sandbox(pilot)
+        screen = pilot.app.screen
+        seen["zones"] = screen.query_one("#zones").region
+        seen["lb"] = screen.query_one("#load-balancer").region
+        seen["screen"] = pilot.app.export_screenshot()
+        seen["zones text"] = screen.query_one("#zones").text
+        seen["bar"] = screen.query_one("#status-bar").text
+
+    assert snap_compare(app, terminal_size=(110, 45), run_before=run_before)
+    assert seen["lb"].y > seen["zones"].y and seen["lb"].x == seen["zones"].x  # stacked
+    assert "■" not in seen["screen"] and "□" not in seen["screen"]
+    assert "ZONE FAILED" in seen["zones text"] and "| time x10 |" in seen["bar"]

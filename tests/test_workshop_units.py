@@ -13,7 +13,7 @@ import pytest
 
 from sandbox import errors, quotas
 from sandbox.model import TaskDefinition
-from sandbox.workshop_file import WorkshopFileError, load, parse_duration, parse_text
+from sandbox.workshop_file import WorkshopFileError, load, parse_duration
 from tests.app_support import FIXTURE_LESSONS
 from tests.sandbox_fixtures import fake_sandbox, settle
 from tutor.lessons import load_lessons
@@ -198,6 +198,24 @@ class TestTokens:
         assert tokens.ensure(tmp_path) == first and len(first) == 48
         tokens.discard(tmp_path)
         assert not (tmp_path / "token").exists()
+
+    def test_leaving_a_workshop_keeps_the_token_until_the_next_start(self, tmp_path, monkeypatch):
+        from sandbox import classroom, tokens
+
+        monkeypatch.delenv("SERVICELAB_WORKSHOP", raising=False)
+        monkeypatch.delenv("SERVICELAB_IDLE_TIMEOUT", raising=False)
+        workshop = write(tmp_path, GOOD)
+        folder = tmp_path / "sandbox"
+        folder.mkdir()
+        monkeypatch.setenv("SERVICELAB_WORKSHOP", str(workshop))
+        started = classroom.settings(folder)
+        assert started.quota.max_tasks == 4 and started.token and started.idle_timeout == 1800
+        monkeypatch.delenv("SERVICELAB_WORKSHOP")
+        assert classroom.settings(folder).token == started.token  # remembered: still in the workshop
+        assert classroom.forget(folder)
+        assert (folder / tokens.TOKEN_FILE).exists()
+        later = classroom.settings(folder)
+        assert later.workshop is None and later.token is None and not (folder / tokens.TOKEN_FILE).exists()
 
     def test_sigv4_signed_by_botocore_verifies_with_the_right_secret_only(self):
         import asyncio

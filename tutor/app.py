@@ -88,9 +88,9 @@ class ServicelabApp(App[None]):
         self.workshop: WorkshopMode | None = None
         """A classroom workshop's plan: lessons in its order, locks, time boxes (tutor/workshop/)."""
         if workshop is not None:
-            from .workshop.live import WorkshopMode
+            from .workshop import live
 
-            self.workshop = WorkshopMode(self, workshop, lessons, learner or sandbox, sharing)
+            self.workshop = live.WorkshopMode(self, workshop, lessons, learner or sandbox, sharing)
             self.lessons = workshop.lessons
         self._time_box = None
         self._progress_problem: str | None = None

@@ -299,7 +299,7 @@ class LoadBalancerView:
 
     @property
     def heading(self) -> str:
-        return f"Load balancer {self.url or '(starting)'}  {self.summary}"
+        return f"Load balancer  {self.url or '(starting)'}"
 
     @property
     def settings(self) -> str:
@@ -309,9 +309,7 @@ class LoadBalancerView:
         return ", ".join(words)
 
     def lines(self, shown: int | None = None) -> list[str]:
-        out = [self.heading]
-        if self.settings:
-            out.append(f"  {self.settings}")
+        out = [self.heading, "  " + "; ".join(filter(None, (self.summary, self.settings)))]
         targets = self.targets if shown is None else self.targets[:shown]
         if targets:
             out.append("  " + "   ".join(t.words for t in targets))

@@ -16,6 +16,8 @@ class TutorCommands(Provider):
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         from .screens.base import SandboxScreen
+        from .screens.cheatsheet import open_cheatsheet
+        from .screens.review import open_review
         from .themes import HIGH_CONTRAST
 
         app = cast("ServicelabApp", self.app)
@@ -28,6 +30,10 @@ class TutorCommands(Provider):
             out.append((f"lesson: {lesson.title}", partial(app.open_lesson, lesson),
                         f"{lesson.level}, {lesson.minutes} min, {status}. {lesson.summary}"))
         out.append(("sandbox: Open the free sandbox", app.open_sandbox, "The live panel without a lesson"))
+        out.append(("review: Flashcards due today", partial(open_review, app),
+                    "Takeaways and what you missed, spaced repetition (also r on the home screen)"))
+        out.append(("view: Cheat sheet", partial(open_cheatsheet, app),
+                    "Every concept with its aws ecs command and servicelab twin (also i)"))
         screen = app.screen_stack[-1] if app.screen_stack else None
         if isinstance(screen, SandboxScreen):
             service = screen.panel.service or "the service"

@@ -115,7 +115,8 @@ def build_deck(lessons: list[Lesson], progress: Progress, include_all: bool = Fa
             answer = record.predictions.get(step.id)
             if predict is not None and answer is not None and not answer.correct:
                 cards.append(Card(f"predict:{lesson.id}/{step.id}", predict.question,
-                                  f"{predict.options[predict.answer]}. {predict.explain}", PREDICTION, lesson.id))
+                                  f"{_sentence(predict.options[predict.answer])} {predict.explain}", PREDICTION,
+                                  lesson.id))
     return cards
 
 
@@ -130,7 +131,12 @@ def _quiz_back(question) -> str:
     if question.kind == "order":
         return question.correct_text()
     right = question.options[question.answer]
-    return f"{right.text}. {right.explain}"
+    return f"{_sentence(right.text)} {right.explain}"
+
+
+def _sentence(text: str) -> str:
+    """Options are often whole sentences already: "The service." must not become "The service.."."""
+    return text if text.rstrip().endswith((".", "!", "?")) else f"{text}."
 
 
 class Review:

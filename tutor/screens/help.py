@@ -28,10 +28,14 @@ def key_sections() -> list[tuple[str, list[tuple[str, str]]]]:
     """(section, [(keys, what)]) for every screen: the help is built from the real bindings."""
     from ..app import ServicelabApp
     from ..widgets.command_bar import CommandInput
+    from ..widgets.order_list import OrderList
     from .base import SandboxScreen
+    from .cheatsheet import CheatSheetScreen
     from .home import HomeScreen
+    from .learning import LearningScreen
     from .lesson import LessonScreen
     from .logs import LogsScreen
+    from .review import ReviewScreen
 
     def rows(source: list[BindingType]) -> list[tuple[str, str]]:
         # One row per action: `q, ctrl+q, ctrl+c  Quit: …`; the tooltip is the long description.
@@ -47,7 +51,11 @@ def key_sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("Everywhere", rows(ServicelabApp.BINDINGS) + [("ctrl+p", "Command palette: lessons and actions"),
                                                        ("tab / shift+tab", "Move between parts of the screen")]),
         ("Lessons (home)", rows(HomeScreen.BINDINGS) + [("up / down, enter", "Choose a lesson; a click works too")]),
-        ("In a lesson", rows(LessonScreen.BINDINGS)),
+        ("In a lesson", rows(LessonScreen.BINDINGS) + rows(LearningScreen.BINDINGS)
+         + rows(OrderList.BINDINGS) + [("enter", "Answer: commit a prediction, a myth or a quiz question")]),
+        ("Review (flashcards)", rows(ReviewScreen.BINDINGS)
+         + [("0 … 5", "Grade how well you remembered: 0 blank, 1-2 wrong, 3 hard, 4 good, 5 at once")]),
+        ("Cheat sheet", rows(CheatSheetScreen.BINDINGS) + [("enter", "Use the entry's servicelab command")]),
         ("The live sandbox (lesson or free sandbox)", rows(SandboxScreen.BINDINGS)
          + [("up / down", "Select a task in the table")]),
         ("The command bar", rows(CommandInput.BINDINGS) + [("enter", "Run the line")]),

@@ -26,6 +26,10 @@ class HomeScreen(TutorScreen):
         Binding("f", "filter", "Filter", tooltip="Show all lessons, or only not started, in progress or done"),
         Binding("c", "continue", "Continue", tooltip="Continue where you left off"),
         Binding("s", "sandbox", "Free sandbox", tooltip="The live sandbox without a lesson"),
+        Binding("r", "review", "Review",
+                tooltip="Review: flashcards of the takeaways and of what you missed, spaced out over days"),
+        Binding("i", "cheatsheet", "Cheat sheet",
+                tooltip="The cheat sheet: every concept with its aws ecs command and servicelab twin"),
         Binding("escape", "clear_search", "Clear search", show=False, tooltip="Clear the search"),
     ]
     """
@@ -35,6 +39,8 @@ class HomeScreen(TutorScreen):
     | f | Filter: all, not started, in progress, done. |
     | c | Continue where you left off. |
     | s | The free sandbox, without a lesson. |
+    | r | Review: flashcards due today (spaced repetition). |
+    | i | The cheat sheet: concepts with their aws ecs and servicelab commands. |
     | enter | Open the highlighted lesson. |
     | escape | Clear the search. |
     """
@@ -130,6 +136,16 @@ class HomeScreen(TutorScreen):
 
     def action_sandbox(self) -> None:
         self.tutor.open_sandbox()
+
+    def action_review(self) -> None:
+        from .review import open_review
+
+        open_review(self.app)
+
+    def action_cheatsheet(self) -> None:
+        from .cheatsheet import open_cheatsheet
+
+        open_cheatsheet(self.app)
 
     @on(Button.Pressed, "#continue")
     def _continue_pressed(self, event: Button.Pressed) -> None:

@@ -14,11 +14,15 @@ from ..widgets.command_bar import CommandBar
 from ..widgets.lesson_view import LessonView
 from ..widgets.live_panel import LivePanel
 from ..widgets.status_bar import StatusBar
-from .base import SandboxScreen
+from .learning import LearningScreen
 
 
-class LessonScreen(SandboxScreen):
-    """Read a step, try it in the sandbox beside it, see what the service does."""
+class LessonScreen(LearningScreen):
+    """Read a step, try it in the sandbox beside it, see what the service does.
+
+    The learning modes' keys and wiring (exercises, quizzes, the cheat sheet, links) come
+    from LearningScreen (tutor/screens/learning.py).
+    """
 
     BINDINGS = [
         Binding("n", "step(1)", "Next step", tooltip="Next step (your place is saved as you go)"),

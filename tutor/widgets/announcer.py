@@ -20,4 +20,6 @@ class Announcer(Log):
         super().__init__(max_lines=500, auto_scroll=True, name=name, id=id, classes=classes)
 
     def say(self, line: str, at: float | None = None) -> None:
-        self.write_line(f"{clock(time.time() if at is None else at)} {line}")
+        # The app's clock (frozen in tests), so --plain frames are as repeatable as the others.
+        now = getattr(self.app, "clock", time.time)
+        self.write_line(f"{clock(now() if at is None else at)} {line}")

@@ -33,7 +33,7 @@ COALESCE = 0.2
 TICK = 1.0
 GLYPHS = {PASS: "✓", FAIL: "✗"}
 WORDS = {PASS: "PASS", FAIL: "FAIL"}
-KEYS = "h hint (nudge → hint from the sandbox → solution) · v check now · R reset this step"
+KEYS = "h next hint · v check now · R reset this step"
 
 
 class ExercisePanel(Vertical):
@@ -41,7 +41,7 @@ class ExercisePanel(Vertical):
     ExercisePanel {
         display: none;
         height: auto;
-        max-height: 60%;
+        max-height: 50%;
         overflow-y: auto;
         padding: 0 1;
         border: round $error;
@@ -53,6 +53,7 @@ class ExercisePanel(Vertical):
     ExercisePanel #exercise-status { text-style: bold; }
     ExercisePanel.-passed #exercise-status { color: $text-success; }
     ExercisePanel #exercise-mistake { height: auto; max-height: 6; }
+    ExercisePanel #exercise-note { color: $text-warning; }
     ExercisePanel #exercise-hint { margin: 1 0 0 0; }
     ExercisePanel #exercise-keys { color: $text-muted; }
     """
@@ -80,6 +81,7 @@ class ExercisePanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="exercise-goal")
         yield Static(id="exercise-status")
+        yield Static(id="exercise-note")
         yield Static("1. Make the mistake on purpose (Enter puts a line in the command bar):",
                      id="exercise-mistake-heading")
         yield ScriptList(id="exercise-mistake")
@@ -173,11 +175,8 @@ class ExercisePanel(Vertical):
         return self.rung
 
     def restarted(self) -> None:
-        """The sandbox was reset: the exercise begins again from now."""
+        """The sandbox was reset (the session restarted itself): judge afresh from now."""
         self.busy = None
-        if self.session is not None:
-            self.session.restart()
-        self.remove_class("-passed")
         self.evaluate()
 
     def set_busy(self, text: str | None) -> None:
@@ -195,6 +194,9 @@ class ExercisePanel(Vertical):
         if session is None:
             return
         self.set_class(session.passed, "-passed")
+        note = self.query_one("#exercise-note", Static)
+        note.update(self.busy or "")
+        note.display = bool(self.busy)
         status = self.query_one("#exercise-status", Static)
         checks = self.query_one("#exercise-checks", Static)
         if self.unavailable:
@@ -206,8 +208,6 @@ class ExercisePanel(Vertical):
                 text = "✓ Done: every check passed. Press n for the next step."
             else:
                 text = f"Not yet: {done} of {len(self.results)} checks pass."
-            if self.busy:
-                text += f"  ({self.busy})"
             status.update(text)
             heading = [Content.from_markup("[b]$h[/b]", h="3. Fix it:" if session.exercise.kind == "pitfall"
                                            else "Checks:")]

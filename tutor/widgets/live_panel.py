@@ -31,6 +31,8 @@ from .why_panel import WhyPanel
 
 TICK_SECONDS = 2.0
 """How often uptimes and the chart move on while nothing else changes."""
+DETAIL_LINES = 2
+"""The selected task's line takes at most this many lines (#task-detail's max-height)."""
 NARROW = 120
 """Below this many columns the zones and the load balancer stack instead of sitting side by side."""
 
@@ -264,7 +266,12 @@ class LivePanel(Vertical):
         words = [f"task {task.task_id}", task.last_status, f"desired {task.desired_status}", f"health {task.health}"]
         if task.note:
             words.append(task.note)
-        detail.update(Content(", ".join(words)) + Content.from_markup("[$text-muted]$k[/]", k=keys))
+        content = Content(", ".join(words)) + Content.from_markup("[$text-muted]$k[/]", k=keys)
+        # Moving the cursor is the most frequent key: when the line keeps its height, repaint it
+        # without laying the whole screen out again.
+        width = detail.content_size.width
+        same_height = width > 0 and min(len(content.wrap(width)), DETAIL_LINES) == detail.content_size.height
+        detail.update(content, layout=not same_height)
 
     @on(DataTable.RowHighlighted, "#task-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:

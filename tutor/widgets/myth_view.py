@@ -19,8 +19,6 @@ from .script_list import ScriptList
 
 class MythView(PredictView):
     DEFAULT_CSS = """
-    MythView .why { height: auto; padding: 0 1 1 1; }
-    MythView .demo-heading { height: auto; }
     MythView .demo { height: auto; max-height: 8; margin: 0 0 1 0; }
     """
 
@@ -31,9 +29,8 @@ class MythView(PredictView):
         self.myth: Myth | None = None
 
     def compose_reveal(self) -> ComposeResult:
-        yield Static(id="myth-why", classes="why")
         yield Static("See it live (Enter puts the line in the command bar, filled in from the sandbox):",
-                     classes="section-heading demo-heading")
+                     classes="heading demo-heading")
         yield ScriptList(id="myth-demo", classes="demo")
 
     def show_myth(self, myth: Myth, answer: int | None, after: str = "") -> None:
@@ -52,18 +49,17 @@ class MythView(PredictView):
         truth = "true" if self.myth.answer else "a myth"
         said = "true" if answer == 0 else "false"
         head = "Right" if answer == predict.answer else "Not quite"
-        return Content.from_markup("[b]You said $said. $head: the claim is $truth.[/b]\n[b]Reality:[/b] $reality",
+        text = Content.from_markup("[b]You said $said. $head: the claim is $truth.[/b]\n[b]Reality:[/b] $reality",
                                    said=said, head=head, truth=truth, reality=self.myth.reality)
+        if self.myth.why:
+            text += Content.from_markup("\n\n[b]Why it matters:[/b] $why", why=self.myth.why)
+        return text
 
     def clear_reveal(self) -> None:
-        self.query_one(".why", Static).update("")
         self.query_one(ScriptList).show([])
 
     def fill_reveal(self) -> None:
         assert self.myth is not None
-        why = self.query_one(".why", Static)
-        why.update(Content.from_markup("[b]Why it matters:[/b] $why", why=self.myth.why) if self.myth.why else "")
-        why.display = bool(self.myth.why)
         demo = self.query_one(ScriptList)
         demo.show(self.myth.demo)
         demo.display = bool(self.myth.demo)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.content import Content
-from textual.events import Resize
+from textual.geometry import Size
 from textual.widgets import Static
 
 from ..ops_view import DeploymentsView, LoadBalancerView, ScalingView, ZonesView
@@ -162,23 +162,45 @@ class ZonesPanel(OpsView):
 class LoadBalancerPanel(OpsView):
     """The load balancer's URL, its health check, and each target with its health (ELB's words)."""
 
-    def on_resize(self, event: Resize) -> None:
-        if self.view is not None:
-            self._draw()
+    # How many targets fit on a line depends on the width: lines are built for the width Textual
+    # measures (get_content_height) and paints (render), so a resize never shows a stale layout.
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._built: tuple[Any, int, Content] | None = None
 
-    def build(self, view: LoadBalancerView) -> Content:
+    def _for_width(self, width: int) -> Content:
+        """The view built for `width` columns, kept until the view or the width changes."""
+        if self._built is None or self._built[0] is not self.view or self._built[1] != width:
+            self._built = (self.view, width, self.build(self.view, width))
+        return self._built[2]
+
+    def _draw(self) -> None:
+        self._content = self._for_width(self.content_size.width)
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        if self.view is None:
+            return Content("")
+        self._content = self._for_width(self.content_size.width)
+        return self._content
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.view is None:
+            return 0
+        return self._for_width(width).plain.count("\n") + 1
+
+    def build(self, view: LoadBalancerView, width: int = 0) -> Content:
         lines = [Content.styled("Load balancer", "bold") + Content("  ")
-                 + Content.styled(view.url or "(starting)", "$text-accent")
-                 + Content(f"  {view.summary}")]
-        if view.settings:
-            lines.append(Content.styled(f"  {view.settings}", "$text-muted"))
+                 + Content.styled(view.url or "(starting)", "$text-accent"),
+                 Content(f"  {view.summary}")
+                 + (Content.styled(f"; {view.settings}", "$text-muted") if view.settings else Content(""))]
         if not view.targets:
             lines.append(Content.styled("  a task is registered once it is RUNNING and its container is healthy",
                                         "$text-muted"))
             return Content("\n").join(lines)
         chips = [(t.words.rsplit(" ", 1)[0], t.health) for t in view.targets]
         chip_width = max(len(label) + 1 + len(health) for label, health in chips)
-        width = self.content_size.width or 78
+        width = width or 78
         per_line = max(1, (width - 2 + 3) // (chip_width + 3))
         shown = chips[: per_line * TARGET_LINES]
         if len(chips) > len(shown):  # leave room for the "+N more" note

@@ -29,6 +29,8 @@ class PredictView(Vertical):
     # Type selectors match subclasses too, so the myth view is styled by these rules.
     DEFAULT_CSS = """
     PredictView { height: auto; }
+    PredictView .question { height: auto; padding: 0 1; }
+    PredictView .heading { height: auto; padding: 0 1; text-style: bold; color: $text-muted; }
     PredictView .options { height: auto; max-height: 12; margin: 0 0 1 0; }
     PredictView .prompt { height: auto; padding: 0 1 1 1; color: $text-muted; }
     PredictView .reveal { height: auto; display: none; }
@@ -55,16 +57,16 @@ class PredictView(Vertical):
 
     def compose(self) -> ComposeResult:
         p = self.PREFIX
-        yield Static(id=f"{p}-question", classes="section-heading question")
+        yield Static(id=f"{p}-question", classes="question")
         yield OptionList(id=f"{p}-options", classes="options")
         yield Static(PROMPT, classes="prompt")
         with Vertical(classes="reveal"):
             yield Static(id=f"{p}-explain", classes="explain")
-            yield from self.compose_reveal()
             yield Markdown(classes="after", open_links=False)
+            yield from self.compose_reveal()
 
     def compose_reveal(self) -> ComposeResult:
-        """Extra parts of the reveal, between the explanation and the rest of the step."""
+        """Extra parts of the reveal, after the rest of the step's text (subclasses)."""
         yield from ()
 
     @property

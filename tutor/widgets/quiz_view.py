@@ -87,6 +87,11 @@ class QuestionView(Vertical):
                              classes="choices", disabled=self.answered)
         yield Static(feedback(q, self.answer.chosen) if self.answered else "", classes="feedback")
 
+    def on_mount(self) -> None:
+        # As with predictions, nothing is picked until the learner moves: a stray Enter answers nothing.
+        if not isinstance(self.choices, OrderList):
+            self.choices.highlighted = None
+
     @on(OptionList.OptionSelected, ".choices")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
