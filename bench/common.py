@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def control_plane(runtime: str = "docker") -> Iterator[tuple]:
         leftover = docker.from_env().containers.list(all=True, filters={"label": f"servicelab.sandbox={name}"})
         for c in leftover:
             c.remove(force=True)
+        shutil.rmtree(home, ignore_errors=True)  # its state, logs and token: nothing of the bench stays
 
 
 class EventLog:

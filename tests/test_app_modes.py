@@ -312,7 +312,7 @@ class TestCheatSheet:
             await pilot.press(*"desired count")
             await pilot.pause()
             sheet = app.screen
-            assert [e.concept for e in sheet.shown][0] == "Desired count"
+            assert sheet.shown[0].concept == "Desired count"
             await pilot.press("enter", "enter")  # into the results, then use the first
             await s.wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
             assert app.screen.bar.is_open and app.screen.bar.input.value == "servicelab service scale web 3"
@@ -329,3 +329,16 @@ class TestCheatSheet:
             await pilot.press(*"stop-task", "enter", "a")
             await s.wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
             assert app.clipboard.startswith("aws ecs stop-task")
+
+    async def test_the_palette_offers_review_and_the_cheat_sheet(self, tmp_path: Path) -> None:
+        from tutor.palette import TutorCommands
+        from tutor.screens.review import ReviewScreen
+
+        app = modes_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            commands = {name: run for name, run, _ in TutorCommands(app.screen)._commands()}
+            assert "view: Cheat sheet" in commands
+            commands["review: Flashcards due today"]()
+            await s.wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="the review screen")
+            assert "Nothing to review today" in dom_text(app.screen)

@@ -62,12 +62,14 @@ class TestWorkshopApp:
             app.open_lesson(first_steps)
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
-            assert any("is locked" in n.message for n in app._notifications)
+            await s.wait_until(pilot, lambda: any("is locked" in n.message for n in app._notifications),
+                               timeout=5, what="the notice")
             await pilot.press("c")  # continue goes to the unlocked lesson
             await s.wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), what="the lesson screen")
             await pilot.pause()
             assert app.screen.lesson.id == "keeping-count"
-            assert any("Time box: 25 minutes" in n.message for n in app._notifications)
+            await s.wait_until(pilot, lambda: any("Time box: 25 minutes" in n.message for n in app._notifications),
+                               timeout=5, what="the time box notice")
 
     async def test_unlock_by_the_instructor_is_picked_up_by_the_running_app(self, tmp_path):
         from tutor.screens.lesson import LessonScreen
@@ -78,7 +80,8 @@ class TestWorkshopApp:
             assert "locked" in labels(app)[2]
             set_unlocked(path, "first-steps")  # what `servicelab workshop unlock` does
             await s.wait_until(pilot, lambda: "locked" not in labels(app)[2], timeout=5, what="the unlock")
-            assert any("First steps is unlocked" in n.message for n in app._notifications)
+            await s.wait_until(pilot, lambda: any("First steps is unlocked" in n.message for n in app._notifications),
+                               timeout=5, what="the notice")  # notices arrive as messages
             app.open_lesson(next(l for l in app.lessons if l.id == "first-steps"))
             await s.wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), what="the lesson screen")
             await pilot.pause()
@@ -138,7 +141,8 @@ class TestSharing:
             app.workshop.sharing = Sharing(collector.url, enabled=False)  # offered by the server, not chosen
             async with app.run_test(size=(150, 45)) as pilot:
                 await pilot.pause()
-                assert any("Sharing is off" in n.message for n in app._notifications)
+                await s.wait_until(pilot, lambda: any("Sharing is off" in n.message for n in app._notifications),
+                                   timeout=5, what="the offer")
                 app.workshop.share()
                 await pilot.pause(0.3)
                 assert collector.received == []

@@ -92,10 +92,13 @@ class LearningScreen(SandboxScreen):
             return
         if not view.committed:
             self.query_one("#myth-options" if step.myth else "#predict-options").focus()
-        elif step.quiz:
-            open_questions = [q for q in self.query_one(QuizView).questions if not q.answered]
-            if open_questions:
-                open_questions[0].choices.focus()
+            return
+        open_questions = [q for q in self.query_one(QuizView).questions if not q.answered] if step.quiz else []
+        if open_questions:
+            open_questions[0].choices.focus()
+        elif self.focused is not None and not _shown(self.focused):
+            # The last step's question list is hidden now; keys must not go to what cannot be seen.
+            view.query_one("#step-next").focus()
 
     def _say_if_not_at_start(self) -> None:
         """An exercise opened on a sandbox that is not how it starts: say so, and how to fix it."""
@@ -253,3 +256,13 @@ class LearningScreen(SandboxScreen):
         from .cheatsheet import open_cheatsheet
 
         open_cheatsheet(self.app)
+
+
+def _shown(widget: Any) -> bool:
+    """Whether a widget and all its ancestors are displayed."""
+    node = widget
+    while node is not None:
+        if not getattr(node, "display", True):
+            return False
+        node = node.parent
+    return True

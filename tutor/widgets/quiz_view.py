@@ -55,7 +55,7 @@ class QuestionView(Vertical):
     """One question: its options (or items to order) and, once answered, the explanations."""
 
     class Answered(Message):
-        def __init__(self, view: "QuestionView", chosen: int | list[int], correct: bool) -> None:
+        def __init__(self, view: QuestionView, chosen: int | list[int], correct: bool) -> None:
             super().__init__()
             self.view = view
             self.chosen = chosen
