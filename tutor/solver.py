@@ -180,6 +180,8 @@ def _open(lesson: Lesson, runtime: str | None) -> LessonSandbox:
     name = f"{SANDBOX_PREFIX}{uuid.uuid4().hex[:10]}"
     home = Path(tempfile.mkdtemp(prefix="servicelab-solve-"))
     env = {**os.environ, "SERVICELAB_HOME": str(home), "SERVICELAB_SANDBOX": name}
+    # A proof runs on a plain sandbox of its own: no workshop quotas, no token.
+    env.pop("SERVICELAB_WORKSHOP", None)
     if runtime:
         env["SERVICELAB_RUNTIME"] = runtime
     starter = Runner(name, None, env=env, cwd=lesson.path)
