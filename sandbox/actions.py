@@ -24,6 +24,7 @@ from .model import (
     MAX_DESIRED_COUNT,
     NOT_YET_RUNNING,
     RUNNING,
+    STRATEGIES,
     SERVICE_SCHEDULER_INITIATED,
     STOPPED,
     USER_INITIATED,
@@ -62,6 +63,15 @@ def _failure_reason(why: str) -> str:
 
 
 def check_deployment_configuration(config: DeploymentConfiguration) -> DeploymentConfiguration:
+    if config.strategy not in STRATEGIES:
+        raise errors.InvalidParameterException(f"strategy {config.strategy!r}; allowed: {', '.join(STRATEGIES)}")
+    if not 1 <= config.canary_percent <= 99:
+        raise errors.InvalidParameterException(f"canaryPercent {config.canary_percent} is out of range: allowed 1 to 99")
+    if not 1 <= config.linear_step_percent <= 99:
+        raise errors.InvalidParameterException(
+            f"linear step {config.linear_step_percent} is out of range: allowed 1 to 99 percent")
+    if not 0 <= config.bake_seconds <= 3600:
+        raise errors.InvalidParameterException(f"bake time {config.bake_seconds}s is out of range: allowed 0 to 3600")
     if not 0 <= config.minimum_healthy_percent <= 100:
         raise errors.InvalidParameterException(
             f"minimumHealthyPercent {config.minimum_healthy_percent} is out of range: allowed 0 to 100"
@@ -442,8 +452,15 @@ class Sandbox:
                 previous = [
                     Deployment(**{**d.__dict__, "status": "ACTIVE"}) for d in service.deployments
                 ]
+                if service.deployment_configuration.strategy != "ROLLING" and service.load_balancer is None:
+                    raise errors.InvalidParameterException(
+                        f"strategy {service.deployment_configuration.strategy} shifts traffic between two task sets "
+                        "behind a load balancer; create the service with --load-balancer")
+                # A second task set waits at 0% of the traffic until it is healthy (blue/green).
+                share = 0.0 if service.deployment_configuration.strategy != "ROLLING" else 100.0
                 service.deployments = [
-                    Deployment(id=new_deployment_id(), task_definition=ref, created_at=now, updated_at=now),
+                    Deployment(id=new_deployment_id(), task_definition=ref, created_at=now, updated_at=now,
+                               traffic_percent=share),
                     *previous,
                 ]
             self._commit(_service_key(cluster, name))

@@ -89,3 +89,7 @@ def elb_health_failure(target_group: str) -> str:
 # -- auto scaling (Application Auto Scaling's activity messages carry the "Message: " prefix) --
 def scaling_fulfilled(desired: int) -> str:
     return f"Message: Successfully set desired count to {desired}. Change successfully fulfilled by ecs."
+
+
+def traffic_shifted(service: str, deployment_id: str, percent: float) -> str:
+    return f"(service {service}) (deployment {deployment_id}) shifted {percent:g}% of traffic to the new task set."

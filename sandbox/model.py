@@ -39,6 +39,7 @@ USER_INITIATED = "UserInitiated"
 SERVICE_SCHEDULER_INITIATED = "ServiceSchedulerInitiated"
 
 NETWORK_MODES = ("bridge", "host", "none", "awsvpc")
+STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
 
 MAX_DESIRED_COUNT = 100
 """The sandbox's cap on desiredCount: one engine on a laptop, not a fleet."""
@@ -193,6 +194,10 @@ class Deployment:
     """The failed deployment this one rolls back, if it is a rollback."""
     failed_tasks: int = 0
     """Tasks of this deployment that failed in a row, as the circuit breaker counts them."""
+    traffic_percent: float = 100.0
+    """Share of the load balancer's requests this deployment's tasks get (blue/green strategies)."""
+    shifted_at: float | None = None
+    """When traffic last moved to this deployment; the bake time counts from here."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -210,6 +215,12 @@ class DeploymentConfiguration:
     maximum_percent: int = 200
     circuit_breaker_enable: bool = False
     circuit_breaker_rollback: bool = False
+    strategy: str = "ROLLING"
+    """ROLLING, or a second task set behind the load balancer: BLUE_GREEN (all at once), CANARY, LINEAR."""
+    canary_percent: float = 10.0
+    linear_step_percent: float = 25.0
+    bake_seconds: int = 30
+    """How long each traffic step (and the final one) must stay healthy before the next."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -344,7 +344,10 @@ def plan_service(
     # -- deployments: the circuit breaker, then rollback --------------------------------------
     deployments = list(service.deployments)
     config = service.deployment_configuration
-    if primary.rollout_state == IN_PROGRESS and config.circuit_breaker_enable and service.status == ACTIVE:
+    # Shifting traffic between task sets always watches the new set and rolls back on failure.
+    task_sets = config.strategy != "ROLLING"
+    breaker_on = config.circuit_breaker_enable or task_sets
+    if primary.rollout_state == IN_PROGRESS and breaker_on and service.status == ACTIVE:
         primary_tasks = [t for t in tasks if _deployment_of(t, primary) == primary.id]
         failures, _, _ = failure_streak(primary_tasks, reaped_now, now)
         threshold = circuit_breaker_threshold(desired)
@@ -359,7 +362,7 @@ def plan_service(
             plan.events.append(wording.deployment_failed(name, primary.id))
             plan.decisions.append(f"{failures} tasks of {primary.id} failed (threshold {threshold}) → deployment FAILED")
             previous = next((d for d in deployments[1:] if d.rollout_state != FAILED), None)
-            if config.circuit_breaker_rollback and previous is not None:
+            if (config.circuit_breaker_rollback or task_sets) and previous is not None:
                 rollback = Deployment(
                     id=new_deployment_id(), task_definition=previous.task_definition, created_at=now, updated_at=now,
                     rollout_state=IN_PROGRESS, rollback_of=primary.id,
@@ -406,8 +409,37 @@ def plan_service(
         if zone_note and not (service.events and service.events[0].message == zone_note):
             plan.events.append(zone_note)
 
+    # -- blue/green: a whole second task set, then traffic moves to it step by step ------------
+    shifting = task_sets and len(deployments) > 1 and primary.rollout_state == IN_PROGRESS and not primary.rollback_of
+    hold_old = False
+    if shifting:
+        share = primary.traffic_percent
+        baked = primary.shifted_at is not None and now - primary.shifted_at >= config.bake_seconds
+        if len(keepers) == desired and all(healthy(t) for t in keepers):
+            if share <= 0:
+                step = {"BLUE_GREEN": 100.0, "CANARY": config.canary_percent}.get(config.strategy, config.linear_step_percent)
+            elif share < 100 and baked:
+                step = 100.0 if config.strategy == "CANARY" else min(100.0, share + config.linear_step_percent)
+            else:
+                step = share
+            if step != share:
+                primary = _replace(primary, traffic_percent=step, shifted_at=now, updated_at=now)
+                deployments[0] = primary
+                share, baked = step, False
+                plan.events.append(wording.traffic_shifted(name, primary.id, step))
+                plan.decisions.append(f"the new task set ({primary.task_definition}) is healthy → "
+                                      f"{step:g}% of traffic to it, baking {config.bake_seconds}s")
+        else:
+            plan.decisions.append(f"starting the new task set ({primary.task_definition}) beside the old one; "
+                                  "no traffic moves until all of it is healthy")
+        if primary.shifted_at is not None and not baked:
+            plan.wake_in(primary.shifted_at + config.bake_seconds - now)
+        hold_old = not (share >= 100 and baked)
+
     # -- the rolling arithmetic: ECS's minimumHealthyPercent and maximumPercent -----------------
     max_total = math.floor(desired * config.maximum_percent / 100)
+    if shifting:
+        max_total = max(max_total, desired + len(to_replace))  # room for the whole new set
     min_healthy = math.ceil(desired * config.minimum_healthy_percent / 100)
     healthy_count = sum(1 for t in live if healthy(t))
     counts_text = f"desired {desired}, running {len(running)}, pending {len(pending)}"
@@ -471,7 +503,7 @@ def plan_service(
         return task.last_status != RUNNING or task.health_status == UNHEALTHY or task.target_health == "unhealthy"
 
     budget = healthy_count - min_healthy - sum(1 for t in stopping if healthy(t))
-    for task in sorted(to_replace, key=lambda t: (not free_to_stop(t), -(t.started_at or t.created_at))):
+    for task in sorted([] if hold_old else to_replace, key=lambda t: (not free_to_stop(t), -(t.started_at or t.created_at))):
         if not free_to_stop(task):
             if budget <= 0:
                 continue
@@ -489,7 +521,7 @@ def plan_service(
     )
     for task in stopping:
         plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, reason))
-    if to_replace and not starts and not replaced and not backing_off and primary.rollout_state != FAILED:
+    if to_replace and not starts and not replaced and not backing_off and primary.rollout_state != FAILED and not shifting:
         if wanted > 0 and room <= 0 and budget <= 0:
             stuck = wording.deployment_config_blocks(name)
             if not _said_since(service, stuck, primary.created_at):

@@ -234,12 +234,12 @@ class TestExercise:
 
         calls = []
 
-        def fake_reset(session, runner) -> None:
+        def fake_reset(session, runner) -> dict:
             calls.append(runner)
-            session.restart()
             session.progress.record_reset(session.lesson.id, session.step.id)
+            return two_web(version=50)
 
-        monkeypatch.setattr(ExerciseSession, "reset", fake_reset)
+        monkeypatch.setattr(ExerciseSession, "apply_reset", fake_reset)
         monkeypatch.setattr("tutor.app_runner.runner_for", lambda link, timeline=None: "runner")
         app = modes_app(tmp_path, two_web(desired=3, running=3))
         async with app.run_test(size=SIZE) as pilot:
@@ -252,6 +252,10 @@ class TestExercise:
             await pilot.press("y")
             await s.wait_until(pilot, lambda: calls and "resetting" not in panel.text, what="the reset")
             assert calls == ["runner"]
+            assert "service(web).desired is 2" in panel.text, "judged from the state the reset left"
+            app.link.push(two_web(desired=3, running=3, version=49))  # sent before the reset finished
+            await pilot.pause(0.5)
+            assert not panel.passed, "a snapshot older than the reset's is not the exercise's new start"
         assert Progress.load(tmp_path / "progress.json").lesson("modes").exercises["scale-up"].resets == 1
 
 
@@ -340,5 +344,5 @@ class TestCheatSheet:
             commands = {name: run for name, run, _ in TutorCommands(app.screen)._commands()}
             assert "view: Cheat sheet" in commands
             commands["review: Flashcards due today"]()
-            await s.wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="the review screen")
-            assert "Nothing to review today" in dom_text(app.screen)
+            await s.wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                               and "Nothing to review today" in dom_text(app.screen), what="the review screen")

@@ -426,3 +426,56 @@ class TestUpdates:
             app.link.push(s.ops_snapshot(version=40))
             await s.wait_until(pilot, lambda: "FAILED: us-east-1b" in view(app, "zones").text, timeout=2)
             assert time.monotonic() - started < 0.2
+
+
+class TestTrafficWorker:
+    """The link's traffic action: the generator `servicelab traffic` uses, run in the action's thread."""
+
+    @pytest.fixture
+    def server(self):
+        import http.server
+        import threading
+
+        class Answer(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+    class Client:
+        def __init__(self, url: str | None) -> None:
+            self.url = url
+
+        def lab(self, name: str, **params) -> dict:
+            assert name == "LoadBalancers" and params == {"cluster": "default", "service": "web"}
+            return {"loadBalancers": [{"service": "web", "url": self.url}] if self.url != "none" else []}
+
+    def test_sends_at_the_rate_and_reports_like_the_cli(self, server) -> None:
+        from tutor.sandbox_link import SandboxLink
+
+        link = SandboxLink(app=None, sandbox="unused")
+        result = link._traffic(self.Client(server), {"cluster": "default", "service": "web", "rps": 40,
+                                                     "seconds": 0.5, "path": "/"})
+        assert result["requests"] == 20 and result["errors"] == 0
+        assert result["answers"] == [("200", 20)] and result["p50_ms"] is not None
+
+    def test_stops_when_the_app_closes_and_refuses_without_a_load_balancer(self, server) -> None:
+        from tutor.sandbox_link import SandboxLink
+
+        link = SandboxLink(app=None, sandbox="unused")
+        link._closed.set()
+        started = time.monotonic()
+        assert link._traffic(self.Client(server), {"cluster": "default", "service": "web", "rps": 10,
+                                                   "seconds": 60, "path": "/"}) == {"stopped": True}
+        assert time.monotonic() - started < 2
+        with pytest.raises(ValueError, match="service 'web' has no load balancer"):
+            link._traffic(self.Client("none"), {"cluster": "default", "service": "web", "rps": 1, "seconds": 1})

@@ -216,3 +216,23 @@ def test_auto_scaling_follows_requests_out_and_back_in(make_lab):
     assert shown["scaling"]["lastAction"]["direction"] == "in"
     lab.run("scaling", "off", "web")
     assert lab.json("scaling", "show", "web")["scaling"] is None
+
+
+def test_canary_moves_traffic_in_two_steps_under_load(make_lab):
+    """A second task set behind the load balancer; 25% of requests, then all, then blue goes."""
+    lab = make_lab(speed=10)
+    lab.run("service", "create", "web", "--count", "2", "--load-balancer", "--strategy", "CANARY",
+            "--canary-percent", "25", "--bake-minutes", "1")
+    healthy_targets(lab, 2)
+    lab.wait(lambda: lab.service("web")["deployments"][0]["rolloutState"] == "COMPLETED", what="first rollout")
+    traffic = start_traffic(lab, 20, 25)
+    time.sleep(1.0)
+    lab.run("service", "update", "web", "--task-def", "web:2")
+    lab.wait(lambda: (s := lab.service("web"))["taskDefinition"].endswith("web:2") and len(s["deployments"]) == 1
+             and s["deployments"][0]["rolloutState"] == "COMPLETED", timeout=60, interval=0.3, what="canary done")
+    result = traffic_result(traffic)
+    assert result["errors"] == 0 and result["requests"] == 500
+    messages = [e["message"] for e in lab.service("web")["events"]]
+    shifted = [m for m in messages if "of traffic to the new task set" in m]
+    assert len(shifted) == 2 and "shifted 25%" in shifted[-1] and "shifted 100%" in shifted[0]
+    assert {t["taskDefinition"] for t in lab.tasks("web") if t["lastStatus"] == "RUNNING"} == {"web:2"}

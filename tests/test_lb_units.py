@@ -89,3 +89,30 @@ class TestTrafficReport:
                          Result(0, 0.0, None, "timeout", None)])
         assert report.summary() == {"requests": 3, "errors": 2, "p50_ms": 2.0, "p99_ms": 4.0}
         assert report.tasks() == {"a": 1}
+
+
+def test_blue_green_share_spreads_requests_by_percent():
+    """During a canary at 25%, a quarter of requests reach the new set, evenly spread."""
+    import asyncio
+
+    from sandbox.lb.balancer import ServiceBalancer
+
+    async def on_health(*_):
+        return None
+
+    async def scenario():
+        balancer = ServiceBalancer("web", settings.check({}), lambda s: s, on_health)
+        for task_id, deployment in (("blue1", "old"), ("blue2", "old"), ("green1", "new")):
+            target = balancer.register(task_id, 1)
+            balancer._stop_checking(target)  # health is set by hand here
+            target.health = th.TargetHealth(th.HEALTHY)
+            balancer.deployment_of[task_id] = deployment
+        balancer.shares = ("new", 25.0)
+        picks = [balancer.pick().task_id for _ in range(100)]
+        balancer.shares = None
+        return picks, {balancer.pick().task_id for _ in range(3)}
+
+    picks, without_shares = asyncio.run(scenario())
+    assert picks.count("green1") == 25
+    assert max(len(run) for run in "".join("g" if p == "green1" else "." for p in picks).split(".")) == 1
+    assert without_shares == {"blue1", "blue2", "green1"}

@@ -95,12 +95,22 @@ class ExerciseSession:
 
     def reset(self, runner: Runner) -> None:
         """Put the sandbox back to the step's setup and start the exercise over."""
+        self.timeline.ingest(self.apply_reset(runner))
+        self.restart()
+
+    def apply_reset(self, runner: Runner) -> dict[str, Any]:
+        """Put the sandbox back to the step's setup; returns the sandbox's state right after.
+
+        It does not restart the exercise: the app does that with the returned state, once its
+        own feed of snapshots has caught up, so one that left before the reset finished is not
+        taken for the new start.
+        """
         snapshot = runner.client.watch(-1, timeout=0, cluster=runner.cluster)
         instances = reset.instances(runner.client, runner.cluster)
         reset.apply(self.reset_plan(snapshot, instances), self.setup, runner)
-        self.restart()
         if self.progress is not None:
             self.progress.record_reset(self.lesson.id, self.step.id)
+        return runner.client.watch(-1, timeout=0, cluster=runner.cluster)
 
     def restart(self) -> None:
         """Begin the exercise from now: earlier history no longer counts."""

@@ -50,18 +50,6 @@ class DeploymentRow:
     reason: str
     """rolloutStateReason when it says more than the state does ("rolling back to …")."""
 
-    @property
-    def words(self) -> list[str]:
-        words = [self.status, self.task_definition, f"running {self.running}/{self.desired}"]
-        if self.pending:
-            words.append(f"pending {self.pending}")
-        words.append(self.rollout)
-        if self.threshold is not None:
-            words.append(f"failed {self.failed}/{self.threshold}")
-        elif self.failed:
-            words.append(f"failed {self.failed}")
-        return words
-
 
 @dataclass(frozen=True)
 class DeploymentsView:
@@ -72,21 +60,14 @@ class DeploymentsView:
     """"circuit breaker off", "circuit breaker on, rollback" or "circuit breaker on, no rollback"."""
 
     @property
-    def heading(self) -> str:
+    def settings(self) -> str:
+        """"min healthy 100%, max 200%, circuit breaker on, rollback": what bounds the rollout."""
         bounds = []
         if self.min_healthy is not None:
             bounds.append(f"min healthy {self.min_healthy}%")
         if self.max_percent is not None:
             bounds.append(f"max {self.max_percent}%")
-        return "Deployments: " + ", ".join(bounds + [self.breaker])
-
-    def lines(self) -> list[str]:
-        out = [self.heading]
-        for row in self.rows:
-            out.append("  " + "  ".join(row.words))
-            if row.reason:
-                out.append(f"    {row.reason}")
-        return out
+        return ", ".join(bounds + [self.breaker])
 
 
 def deployments_view(snapshot: Snapshot | None, name: str | None) -> DeploymentsView | None:
@@ -145,10 +126,6 @@ class InstanceRow:
     free_memory: int | None
     first_in_zone: bool
 
-    @property
-    def words(self) -> list[str]:
-        return [self.zone if self.first_in_zone else "", self.instance, self.state]
-
 
 @dataclass(frozen=True)
 class ZonesView:
@@ -160,15 +137,17 @@ class ZonesView:
     """The service's live tasks not on any instance yet."""
 
     @property
-    def heading(self) -> str:
+    def summary(self) -> str:
+        """"web 2 · 2 · 2 over 3 zones": the service's live tasks per zone, in zone order."""
         counts = " · ".join(str(n) for _, n, _ in self.zones)
-        failed = [z for z, _, f in self.zones if f]
-        words = f"Zones and instances: {self.service} {counts} over {len(self.zones)} zone{'s' if len(self.zones) != 1 else ''}"
-        if failed:
-            words += f"; FAILED: {', '.join(failed)}"
+        words = f"{self.service} {counts} over {len(self.zones)} zone{'s' if len(self.zones) != 1 else ''}"
         if self.unplaced:
             words += f"; {self.unplaced} not placed yet"
         return words
+
+    @property
+    def failed(self) -> list[str]:
+        return [zone for zone, _, failed in self.zones if failed]
 
     def tasks_words(self, row: InstanceRow) -> str:
         words = f"{self.service} {row.running}"
@@ -185,16 +164,6 @@ class ZonesView:
         if row.free_cpu is None:
             return ""
         return f"free {row.free_cpu} cpu, {row.free_memory} MiB"
-
-    def lines(self) -> list[str]:
-        out = [self.heading]
-        for row in self.rows:
-            tasks = " ".join(filter(None, (self.tasks_words(row), self.other_words(row))))
-            out.append("  " + "  ".join((*row.words, tasks, self.free_words(row))).rstrip())
-        return out
-
-    def zone_of(self, instance: str) -> str | None:
-        return next((r.zone for r in self.rows if r.instance == instance), None)
 
 
 def cluster_instances(snapshot: Snapshot | None) -> list[dict[str, Any]]:
@@ -270,9 +239,9 @@ class TargetRow:
     health: str
 
     @property
-    def words(self) -> str:
-        port = f":{self.port}" if self.port else ""
-        return f"{self.task_id[:8]}{port} {self.health}"
+    def label(self) -> str:
+        """`0001ab12:32769`: the task's short id and the port the load balancer sends to."""
+        return f"{self.task_id[:8]}:{self.port}" if self.port else self.task_id[:8]
 
 
 @dataclass(frozen=True)
@@ -298,26 +267,11 @@ class LoadBalancerView:
         return f"{len(self.targets)} target{'s' if len(self.targets) != 1 else ''}: {counts}"
 
     @property
-    def heading(self) -> str:
-        return f"Load balancer  {self.url or '(starting)'}"
-
-    @property
     def settings(self) -> str:
         words = [self.check] if self.check else []
         if self.deregistration is not None:
             words.append(f"deregistration delay {number(self.deregistration)}s")
         return ", ".join(words)
-
-    def lines(self, shown: int | None = None) -> list[str]:
-        out = [self.heading, "  " + "; ".join(filter(None, (self.summary, self.settings)))]
-        targets = self.targets if shown is None else self.targets[:shown]
-        if targets:
-            out.append("  " + "   ".join(t.words for t in targets))
-        if shown is not None and len(self.targets) > shown:
-            out.append(f"  +{len(self.targets) - shown} more (lb ls lists them all)")
-        if not self.targets:
-            out.append("  a task is registered once it is RUNNING and its container is healthy")
-        return out
 
 
 def load_balancer_view(snapshot: Snapshot | None, name: str | None) -> LoadBalancerView | None:
@@ -363,10 +317,11 @@ class ScalingView:
         return "at target"
 
     @property
-    def heading(self) -> str:
+    def summary(self) -> str:
+        """The metric against its target, the desired count within its bounds, the cooldowns."""
         label, unit = METRIC_WORDS.get(self.metric, (self.metric_name, ""))
         value = "no data yet" if self.current is None else f"{number(self.current)}{unit} ({self.comparison})"
-        words = [f"Auto scaling: {label} {value}, target {number(self.target)}{unit}",
+        words = [f"{label} {value}, target {number(self.target)}{unit}",
                  f"desired {self.desired} (min {self.minimum}, max {self.maximum})"]
         if self.scale_out_cooldown is not None:
             words.append(f"cooldowns out {number(self.scale_out_cooldown)}s, in {number(self.scale_in_cooldown)}s")
@@ -379,12 +334,6 @@ class ScalingView:
         a = self.last
         direction = {"out": "scaled out", "in": "scaled in"}.get(a.get("direction"), "scaled")
         return f"last {clock(a.get('at', 0))}: {direction} {a.get('from', '?')} → {a.get('to', '?')}"
-
-    def lines(self) -> list[str]:
-        out = [self.heading, f"  {self.last_words}"]
-        if self.status:
-            out[1] += f"; now: {self.status}"
-        return out
 
 
 def scaling_view(snapshot: Snapshot | None, name: str | None) -> ScalingView | None:

@@ -51,6 +51,10 @@ DEPLOYMENT_CONFIGURATION: dict[str, Spec] = {
     "maximumPercent": True,
     "minimumHealthyPercent": True,
     "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    "strategy": True,
+    "bakeTimeInMinutes": True,
+    "canaryConfiguration": {"canaryPercent": True, "canaryBakeTimeInMinutes": True},
+    "linearConfiguration": {"stepPercent": True, "stepBakeTimeInMinutes": True},
 }
 REBALANCING = {"ENABLED": True, "DISABLED": False}
 
@@ -61,11 +65,19 @@ def _deployment_configuration(body: dict[str, Any], current: DeploymentConfigura
     if given is None:
         return None
     breaker = given.get("deploymentCircuitBreaker", {})
+    canary = given.get("canaryConfiguration", {})
+    linear = given.get("linearConfiguration", {})
+    # One bake time in the sandbox: a step's own wins over the deployment's.
+    bake = canary.get("canaryBakeTimeInMinutes", linear.get("stepBakeTimeInMinutes", given.get("bakeTimeInMinutes")))
     return DeploymentConfiguration(
         minimum_healthy_percent=given.get("minimumHealthyPercent", current.minimum_healthy_percent),
         maximum_percent=given.get("maximumPercent", current.maximum_percent),
         circuit_breaker_enable=breaker.get("enable", current.circuit_breaker_enable),
         circuit_breaker_rollback=breaker.get("rollback", current.circuit_breaker_rollback),
+        strategy=given.get("strategy", current.strategy),
+        canary_percent=canary.get("canaryPercent", current.canary_percent),
+        linear_step_percent=linear.get("stepPercent", current.linear_step_percent),
+        bake_seconds=current.bake_seconds if bake is None else int(bake * 60),
     )
 
 

@@ -152,6 +152,14 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
             },
             "maximumPercent": config.maximum_percent,
             "minimumHealthyPercent": config.minimum_healthy_percent,
+            "strategy": config.strategy,
+            **({"bakeTimeInMinutes": config.bake_seconds // 60} if config.strategy != "ROLLING" else {}),
+            **({"canaryConfiguration": {"canaryPercent": config.canary_percent,
+                                        "canaryBakeTimeInMinutes": config.bake_seconds // 60}}
+               if config.strategy == "CANARY" else {}),
+            **({"linearConfiguration": {"stepPercent": config.linear_step_percent,
+                                        "stepBakeTimeInMinutes": config.bake_seconds // 60}}
+               if config.strategy == "LINEAR" else {}),
         },
         "deployments": deployments(s, tasks, arns),
         "events": [e.to_dict() for e in s.events],
@@ -178,8 +186,16 @@ def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
         from ..planner import circuit_breaker_threshold
 
         breaker = {"failed": s.deployments[0].failed_tasks, "threshold": circuit_breaker_threshold(s.desired_count)}
+    traffic = None
+    if s.deployment_configuration.strategy != "ROLLING" and s.deployments:
+        traffic = {"strategy": s.deployment_configuration.strategy,
+                   "bakeSeconds": s.deployment_configuration.bake_seconds,
+                   "shares": [{"deployment": d.id, "taskDefinition": d.task_definition,
+                               "percent": d.traffic_percent if i == 0 else 100 - s.deployments[0].traffic_percent}
+                              for i, d in enumerate(s.deployments[:2])]}
     return {
         "circuitBreaker": breaker,
+        "traffic": traffic,
         "zones": dict(sorted(Counter(t.zone for t in tasks if t.is_live and t.zone).items())),
         "cluster": s.cluster,
         "taskDefinitionRef": s.task_definition,

@@ -47,8 +47,17 @@ def _constraints(values: tuple[str, ...]) -> list[dict[str, str]] | None:
     return out or None
 
 
-def _deployment(min_healthy, max_percent, breaker, rollback) -> dict | None:
+def _deployment(min_healthy, max_percent, breaker, rollback, strategy=None, canary=None, step=None,
+                bake=None) -> dict | None:
     config: dict = {}
+    if strategy is not None:
+        config["strategy"] = strategy
+    if canary is not None:
+        config["canaryConfiguration"] = {"canaryPercent": canary}
+    if step is not None:
+        config["linearConfiguration"] = {"stepPercent": step}
+    if bake is not None:
+        config["bakeTimeInMinutes"] = bake
     if min_healthy is not None:
         config["minimumHealthyPercent"] = min_healthy
     if max_percent is not None:
@@ -66,6 +75,13 @@ deployment_options = [
     click.option("--rollback/--no-rollback", default=None, help="Roll a failed deployment back (turns the breaker on)."),
     click.option("--az-rebalancing/--no-az-rebalancing", default=None,
                  help="Move tasks back into balance when a zone returns."),
+    click.option("--strategy", "deploy_strategy", type=click.Choice(["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"]),
+                 help="ROLLING, or a second task set behind the load balancer with traffic moved all at once "
+                      "(BLUE_GREEN), canary then the rest (CANARY), or in steps (LINEAR)."),
+    click.option("--canary-percent", type=float, metavar="P", help="CANARY: the first share of traffic (default 10)."),
+    click.option("--linear-step", type=float, metavar="P", help="LINEAR: the share added each step (default 25)."),
+    click.option("--bake-minutes", type=int, metavar="M",
+                 help="How long each traffic step must stay healthy (sandbox minutes; default 0.5)."),
 ]
 
 
@@ -118,12 +134,14 @@ def _load_balancer_settings(options: dict) -> dict:
 @json_option
 @click.pass_obj
 def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constraints, min_healthy, max_percent,
-               circuit_breaker, rollback, az_rebalancing, load_balancer: bool, as_json: bool, **lb_options) -> None:
+               circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent, linear_step, bake_minutes,
+               load_balancer: bool, as_json: bool, **lb_options) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
     request = dict(
         cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
         placementStrategy=_strategy(strategy), placementConstraints=_constraints(constraints),
-        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback),
+        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
+                                            deploy_strategy, canary_percent, linear_step, bake_minutes),
         availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
     )
     settings = _load_balancer_settings(lb_options)
@@ -173,12 +191,14 @@ def scale_cmd(lab: Lab, name: str, count: int, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, force_new_deployment: bool,
-               min_healthy, max_percent, circuit_breaker, rollback, az_rebalancing, as_json: bool) -> None:
-    """Change a service: a new task definition starts a rolling deployment."""
+               min_healthy, max_percent, circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent,
+               linear_step, bake_minutes, as_json: bool) -> None:
+    """Change a service: a new task definition starts a deployment (rolling, or blue/green)."""
     result = lab.ecs(
         "UpdateService", cluster=lab.cluster, service=name, taskDefinition=task_def, desiredCount=count,
         forceNewDeployment=force_new_deployment or None,
-        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback),
+        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
+                                            deploy_strategy, canary_percent, linear_step, bake_minutes),
         availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
     )
     if as_json:

@@ -73,6 +73,10 @@ class ServiceBalancer:
         self.rejected = 0
         """Requests answered 503 because no target was healthy."""
         self._turn = itertools.count()
+        self.shares: tuple[str, float] | None = None
+        """(new deployment id, its percent of requests) during a blue/green shift; None otherwise."""
+        self.deployment_of: dict[str, str | None] = {}
+        self._draw = itertools.count()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._checks: aiohttp.ClientSession | None = None
@@ -154,8 +158,15 @@ class ServiceBalancer:
             target.checker = None
 
     def pick(self) -> Target | None:
-        """Round robin over the healthy targets, in the order they registered."""
+        """Round robin over the healthy targets, in the order they registered. During a
+        blue/green shift, first the task set by its share (an evenly spread 1-in-100 schedule)."""
         ready = [t for t in self.targets.values() if th.routable(t.health)]
+        if self.shares is not None and ready:
+            new_id, percent = self.shares
+            n = next(self._draw)
+            to_new = (n + 1) * percent // 100 > n * percent // 100
+            chosen = [t for t in ready if (self.deployment_of.get(t.task_id) == new_id) == to_new]
+            ready = chosen or ready  # an empty side falls back to the other rather than failing
         if not ready:
             return None
         return ready[next(self._turn) % len(ready)]

@@ -40,6 +40,7 @@ class TaskView:
     host_port: int | None
     eligible: bool
     target_health: str | None
+    deployment_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class ServiceView:
     name: str
     settings: dict[str, Any]
     tasks: tuple[TaskView, ...]
+    shares: tuple[str, float] | None = None
+    """(primary deployment id, its share of requests in percent) while a blue/green shift runs."""
 
 
 class LoadBalancers:
@@ -164,8 +167,13 @@ class LoadBalancers:
                     container_ok = td is None or td.health_check is None or t.health_status == HEALTHY
                     eligible = (t.last_status == RUNNING and t.desired_status == RUNNING
                                 and bool(t.host_port) and container_ok)
-                    tasks.append(TaskView(t.task_id, t.last_status, t.host_port, eligible, t.target_health))
-                out[s.key] = ServiceView(s.key, s.name, dict(s.load_balancer), tuple(tasks))
+                    primary = s.deployments[0].id if s.deployments else None
+                    tasks.append(TaskView(t.task_id, t.last_status, t.host_port, eligible, t.target_health,
+                                          t.deployment_id or primary))
+                shares = None
+                if len(s.deployments) > 1 and s.deployment_configuration.strategy != "ROLLING":
+                    shares = (s.deployments[0].id, s.deployments[0].traffic_percent)
+                out[s.key] = ServiceView(s.key, s.name, dict(s.load_balancer), tuple(tasks), shares)
             return out
 
     async def _follow(self, view: dict[str, ServiceView]) -> None:
@@ -180,6 +188,8 @@ class LoadBalancers:
                 if port != service.settings.get("listenerPort"):
                     await asyncio.to_thread(self._record_port, key, port)
             balancer.settings = service.settings
+            balancer.shares = service.shares
+            balancer.deployment_of = {t.task_id: t.deployment_id for t in service.tasks}
             registered, gone = [], []
             by_id = {t.task_id: t for t in service.tasks}
             for task in service.tasks:

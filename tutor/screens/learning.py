@@ -75,7 +75,7 @@ class LearningScreen(SandboxScreen):
         step = event.step
         if step.quiz:
             record = self.tutor.progress.lesson(self.lesson.id)
-            self.query_one(QuizView).show(step, record.quiz.get(step.id, {}))
+            self.query_one(QuizView).show(step, record.quiz.get(step.id, {}), focus=not self.bar.is_open)
             self._show_quiz_score(step)
         self._exercise_shown = step.exercise is not None
         if step.exercise is not None:
@@ -83,7 +83,8 @@ class LearningScreen(SandboxScreen):
                                 self.tutor.snapshot)
             self._say_if_not_at_start()
         self.refresh_bindings()
-        # A question waiting for an answer gets the keyboard, so up/down/Enter answer it at once.
+        # A question waiting for an answer gets the keyboard, so up/down/Enter answer it at once
+        # (a quiz's questions take it themselves once mounted: tutor/widgets/quiz_view.py).
         self.call_after_refresh(self._focus_question, step)
 
     def _focus_question(self, step: Step) -> None:
@@ -92,10 +93,6 @@ class LearningScreen(SandboxScreen):
             return
         if not view.committed:
             self.query_one("#myth-options" if step.myth else "#predict-options").focus()
-            return
-        open_questions = [q for q in self.query_one(QuizView).questions if not q.answered] if step.quiz else []
-        if open_questions:
-            open_questions[0].choices.focus()
         elif self.focused is not None and not _shown(self.focused):
             # The last step's question list is hidden now; keys must not go to what cannot be seen.
             view.query_one("#step-next").focus()
@@ -198,13 +195,13 @@ class LearningScreen(SandboxScreen):
         from ..app_runner import runner_for
 
         try:
-            session.reset(runner_for(self.tutor.link, timeline=session.timeline))
+            after = session.apply_reset(runner_for(self.tutor.link, timeline=session.timeline))
         except Exception as exc:
-            self.app.call_from_thread(self._reset_done, session, failure_text(exc))
+            self.app.call_from_thread(self._reset_done, session, None, failure_text(exc))
             return
-        self.app.call_from_thread(self._reset_done, session, None)
+        self.app.call_from_thread(self._reset_done, session, after, None)
 
-    def _reset_done(self, session: ExerciseSession, error: str | None) -> None:
+    def _reset_done(self, session: ExerciseSession, after: dict[str, Any] | None, error: str | None) -> None:
         self.tutor.save_progress()
         if not self.is_mounted or self.exercise.session is not session:
             return  # the learner moved on meanwhile
@@ -212,7 +209,7 @@ class LearningScreen(SandboxScreen):
             self.exercise.set_busy(None)
             self.notify(f"the reset did not finish: {error}", title="Reset", severity="error", timeout=10)
             return
-        self.exercise.restarted()
+        self.exercise.restarted(after or {})
         self.notify("The sandbox is back to how this step starts.", title="Reset")
         self.announce("reset done; the exercise starts over")
 

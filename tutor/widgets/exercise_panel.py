@@ -31,6 +31,8 @@ from .script_list import ScriptList
 
 COALESCE = 0.2
 TICK = 1.0
+STALE_WINDOW = 5.0
+"""After a reset, snapshots older than the reset's own view are dropped for this long (see `restarted`)."""
 GLYPHS = {PASS: "✓", FAIL: "✗"}
 WORDS = {PASS: "PASS", FAIL: "FAIL"}
 KEYS = "h next hint · v check now · R reset this step"
@@ -75,6 +77,7 @@ class ExercisePanel(Vertical):
         self.unavailable: str | None = None
         self.busy: str | None = None
         self._latest: dict[str, Any] | None = None
+        self._floor: int | None = None
         self._pending: Timer | None = None
         self._tick: Timer | None = None
 
@@ -126,6 +129,7 @@ class ExercisePanel(Vertical):
         self._tick = self.set_interval(TICK, self.evaluate)
 
     def stop(self) -> None:
+        self._floor = None
         for timer in (self._pending, self._tick):
             if timer is not None:
                 timer.stop()
@@ -143,6 +147,10 @@ class ExercisePanel(Vertical):
         """A new snapshot: into the timeline now, judged on the next coalesced pass."""
         if self.session is None:
             return
+        if self._floor is not None:
+            if 0 <= _version(snapshot) < self._floor:
+                return  # sent before the reset finished: the exercise starts from the reset's state
+            self._floor = None
         self._latest = snapshot
         self.session.timeline.ingest(snapshot)
         if self._pending is None:
@@ -174,10 +182,25 @@ class ExercisePanel(Vertical):
         self._redraw()
         return self.rung
 
-    def restarted(self) -> None:
-        """The sandbox was reset (the session restarted itself): judge afresh from now."""
+    def restarted(self, snapshot: dict[str, Any]) -> None:
+        """The sandbox was reset and `snapshot` is its state right after: the exercise starts over from it.
+
+        Snapshots still on their way from before the reset finished would otherwise become the
+        timeline's newest state and could pass a check at once; they are older, so they are
+        dropped for a few seconds (not for ever: a control plane that restarts counts afresh).
+        """
         self.busy = None
+        if self.session is None:
+            return
+        self._floor = _version(snapshot)
+        self.set_timer(STALE_WINDOW, self._clear_floor)
+        self._latest = snapshot
+        self.session.timeline.ingest(snapshot)
+        self.session.restart()
         self.evaluate()
+
+    def _clear_floor(self) -> None:
+        self._floor = None
 
     def set_busy(self, text: str | None) -> None:
         self.busy = text
@@ -233,3 +256,10 @@ class ExercisePanel(Vertical):
         """Everything the panel shows, as plain text (for tests and announcements)."""
         visuals = [w.render() for w in self.query(Static) if w.display]
         return "\n".join(getattr(v, "plain", str(v)) for v in visuals)
+
+
+def _version(snapshot: dict[str, Any]) -> int:
+    try:
+        return int(snapshot.get("version", -1))
+    except (TypeError, ValueError):
+        return -1

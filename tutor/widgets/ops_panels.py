@@ -71,9 +71,7 @@ class OpsView(Static):
         self.view: Any = None
         self._shown: Any = ()
         self._content = Content("")
-
-    def on_mount(self) -> None:
-        self.display = False
+        self.display = False  # until there is something to show
 
     def show(self, view: Any) -> None:
         if view == self._shown:
@@ -106,7 +104,6 @@ class DeploymentStrip(OpsView):
     """Each deployment on its own line: PRIMARY (new) above ACTIVE (old), with counts and rollout state."""
 
     def build(self, view: DeploymentsView) -> Content:
-        rest = view.heading.removeprefix("Deployments: ")
         rows: list[list[tuple[str, str]]] = []
         reasons: dict[int, str] = {}
         for row in view.rows:
@@ -123,7 +120,7 @@ class DeploymentStrip(OpsView):
             if row.reason:
                 reasons[len(rows)] = row.reason
             rows.append(cells)
-        lines = [heading("Deployments", rest)]
+        lines = [heading("Deployments", view.settings)]
         for index, line in enumerate(columns(rows)):
             lines.append(line)
             if index in reasons:
@@ -135,7 +132,6 @@ class ZonesPanel(OpsView):
     """Zones × instances: where the shown service's tasks run, failed zones and draining instances marked."""
 
     def build(self, view: ZonesView) -> Content:
-        rest = view.heading.removeprefix("Zones and instances: ")
         rows: list[list[tuple[str, str]]] = []
         for row in view.rows:
             tasks = view.tasks_words(row)
@@ -150,12 +146,9 @@ class ZonesPanel(OpsView):
                 (tasks, "" if row.running or row.pending else "$text-muted"),
                 (view.free_words(row), "$text-muted"),
             ])
-        title = Content.styled("Zones and instances", "bold")
-        if any(failed for _, _, failed in view.zones):
-            counts, _, failed = rest.partition("; FAILED: ")
-            head = title + Content(f"  {counts}; ") + Content.styled(f"FAILED: {failed}", "$text-error bold")
-        else:
-            head = heading("Zones and instances", rest)
+        head = heading("Zones and instances", view.summary)
+        if view.failed:
+            head += Content("; ") + Content.styled(f"FAILED: {', '.join(view.failed)}", "$text-error bold")
         return Content("\n").join([head, *columns(rows)])
 
 
@@ -198,7 +191,7 @@ class LoadBalancerPanel(OpsView):
             lines.append(Content.styled("  a task is registered once it is RUNNING and its container is healthy",
                                         "$text-muted"))
             return Content("\n").join(lines)
-        chips = [(t.words.rsplit(" ", 1)[0], t.health) for t in view.targets]
+        chips = [(t.label, t.health) for t in view.targets]
         chip_width = max(len(label) + 1 + len(health) for label, health in chips)
         width = width or 78
         per_line = max(1, (width - 2 + 3) // (chip_width + 3))
@@ -222,13 +215,12 @@ class ScalingLine(OpsView):
     """Target tracking: the metric against its target, the capacity bounds and the latest activity."""
 
     def build(self, view: ScalingView) -> Content:
-        rest = view.heading.removeprefix("Auto scaling: ")
-        first = Content.styled("Auto scaling", "bold") + Content(f"  {rest}")
+        first = heading("Auto scaling", view.summary)
         comparison = view.comparison
         if comparison in ("above target", "below target"):
+            start = first.plain.index(comparison)
             first = first.stylize("$text-warning" if comparison == "above target" else "$text-accent",
-                                  len("Auto scaling  ") + rest.index(comparison),
-                                  len("Auto scaling  ") + rest.index(comparison) + len(comparison))
+                                  start, start + len(comparison))
         second = Content(f"  {self.arrow(view.last_words)}")
         if view.status:
             second += Content.styled(f"; now: {self.arrow(view.status)}", "$text-muted")

@@ -91,6 +91,11 @@ class QuestionView(Vertical):
         # As with predictions, nothing is picked until the learner moves: a stray Enter answers nothing.
         if not isinstance(self.choices, OrderList):
             self.choices.highlighted = None
+        # Focus is taken here, once the list exists: the quiz view mounts questions after showing a step.
+        quiz = self.query_ancestor(QuizView)
+        if quiz.focus_on == self.number:
+            quiz.focus_on = None
+            self.choices.focus()
 
     @on(OptionList.OptionSelected, ".choices")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -132,6 +137,8 @@ class QuizView(Vertical):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.step: Step | None = None
+        self.focus_on: int | None = None
+        """The number of the question to focus once it is mounted (the first one still open)."""
 
     def compose(self) -> ComposeResult:
         yield Vertical(id="quiz-questions")
@@ -141,9 +148,11 @@ class QuizView(Vertical):
     def questions(self) -> list[QuestionView]:
         return list(self.query(QuestionView))
 
-    def show(self, step: Step, answers: dict[str, QuizAnswer]) -> None:
-        """The step's questions, those answered before shown with their answers."""
+    def show(self, step: Step, answers: dict[str, QuizAnswer], focus: bool = False) -> None:
+        """The step's questions, those answered before shown with their answers; `focus` the first open one."""
         self.step = step
+        still_open = [n for n, q in enumerate(step.quiz, 1) if q.id not in answers]
+        self.focus_on = still_open[0] if focus and still_open else None
         box = self.query_one("#quiz-questions", Vertical)
         box.remove_children()
         box.mount_all([QuestionView(n, q, answers.get(q.id)) for n, q in enumerate(step.quiz, 1)])
