@@ -146,6 +146,15 @@ class TestZones:
             assert lines[0] == "Zones and instances  web 2 · 1 over 2 zones"
             assert "free" not in view(app, "zones").text
 
+    async def test_many_instances_are_cut_with_a_count(self, tmp_path: Path) -> None:
+        instances = [{**s.instance(A), "containerInstanceId": f"ci-{n:08x}"} for n in range(12)]
+        app = s.frozen_app(s.snapshot(instances=instances), tmp_path=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_lesson(pilot)
+            lines = view(app, "zones").text.splitlines()
+            assert len(lines) == 1 + 8 and view(app, "zones").region.height == 9
+            assert lines[-1] == "  +5 more instances (instance ls lists them all)"
+
     async def test_zones_and_load_balancer_side_by_side_when_wide_stacked_when_narrow(self, tmp_path: Path) -> None:
         app = s.frozen_app(s.ops_snapshot(), tmp_path=tmp_path)
         async with app.run_test(size=SIZE) as pilot:

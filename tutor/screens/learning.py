@@ -93,8 +93,9 @@ class LearningScreen(SandboxScreen):
             return
         if not view.committed:
             self.query_one("#myth-options" if step.myth else "#predict-options").focus()
-        elif self.focused is not None and not _shown(self.focused):
-            # The last step's question list is hidden now; keys must not go to what cannot be seen.
+        elif self.focused is None or not _shown(self.focused):
+            # The last step's question list is hidden now (Textual may already have let go of it):
+            # keys must go somewhere that can be seen.
             view.query_one("#step-next").focus()
 
     def _say_if_not_at_start(self) -> None:

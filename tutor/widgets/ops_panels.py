@@ -21,6 +21,8 @@ BAR_MAX = 16
 """Longest task bar; beyond it the bar ends in an ellipsis (the count is always written)."""
 TARGET_LINES = 3
 """Lines of load balancer targets before "+N more"."""
+INSTANCE_LINES = 8
+"""Lines of instances before "+N more"."""
 
 ROLLOUT_STYLE = {"IN_PROGRESS": "$text-warning", "COMPLETED": "$text-success", "FAILED": "$text-error bold"}
 STATE_STYLE = {"ACTIVE": "$text-muted", "DRAINING": "$text-warning bold", "ZONE FAILED": "$text-error bold"}
@@ -149,7 +151,12 @@ class ZonesPanel(OpsView):
         head = heading("Zones and instances", view.summary)
         if view.failed:
             head += Content("; ") + Content.styled(f"FAILED: {', '.join(view.failed)}", "$text-error bold")
-        return Content("\n").join([head, *columns(rows)])
+        lines = columns(rows)
+        if len(lines) > INSTANCE_LINES:
+            more = len(lines) - INSTANCE_LINES + 1
+            lines = lines[: INSTANCE_LINES - 1] + [
+                Content.styled(f"  +{more} more instances (instance ls lists them all)", "$text-muted")]
+        return Content("\n").join([head, *lines])
 
 
 class LoadBalancerPanel(OpsView):
