@@ -48,7 +48,8 @@ def test_quiz(snap_compare, tmp_path: Path) -> None:
         first, second = pilot.app.screen.query_one(QuizView).questions
         first.choices.focus()
         await pilot.press("down", "down", "down", "enter")  # C: wrong
-        await pilot.pause()
+        await s.wait_until(pilot, lambda: pilot.app.screen.focused is second.choices,
+                           what="the keyboard on the next question")
         no_cursor_blink(pilot)
         seen["order"] = list(second.choices.order)
         seen["answer"] = pilot.app.progress.lesson("modes").quiz["quiz"]["who-keeps-count"]
@@ -72,7 +73,8 @@ def test_exercise(snap_compare, tmp_path: Path) -> None:
         await s.wait_until(pilot, lambda: [r.status for r in panel.results] == ["pass", "fail"],
                            what="the checklist half way")
         await pilot.press("h", "h")
-        await pilot.pause()
+        await s.wait_until(pilot, lambda: getattr(pilot.app.screen.focused, "id", None) == "step-next",
+                           what="the keyboard on Next (the earlier step's question list is hidden)")
         no_cursor_blink(pilot)
         seen["text"] = panel.text
         seen["passed"] = panel.passed

@@ -90,6 +90,23 @@ class TestDeployments:
             assert failed[:2] == ["ACTIVE", "crashy:1"] and failed[-3:] == ["FAILED", "failed", "3"]
             assert "ECS deployment circuit breaker: tasks failed to start." in text
 
+    async def test_a_canary_shows_the_strategy_and_each_task_sets_traffic(self, tmp_path: Path) -> None:
+        new, old = s.deployment(2, "web:2", "PRIMARY", 3, 3), s.deployment(1, "web:1", "ACTIVE", 3, 3, rollout="COMPLETED")
+        web = s.service(steady=False, deployments=[new, old],
+                        load_balancer=s.load_balancer([(n, "healthy") for n in range(1, 7)]))
+        web["deploymentConfiguration"].update(strategy="CANARY", bakeTimeInMinutes=0,
+                                              canaryConfiguration={"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 0})
+        web["traffic"] = {"strategy": "CANARY", "bakeSeconds": 30, "shares": [
+            {"deployment": new["id"], "taskDefinition": "web:2", "percent": 10.0},
+            {"deployment": old["id"], "taskDefinition": "web:1", "percent": 90.0}]}
+        app = s.frozen_app(s.snapshot([web]), tmp_path=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_lesson(pilot)
+            lines = view(app, "deployments").text.splitlines()
+            assert lines[0] == ("Deployments  canary 10% then all, bake 30s, min healthy 100%, max 200%, "
+                                "circuit breaker off")
+            assert lines[1].split()[-2:] == ["traffic", "10%"] and lines[2].split()[-2:] == ["traffic", "90%"]
+
     async def test_one_deployment_completed_shows_no_strip(self, app_without_ops) -> None:
         async with app_without_ops.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)

@@ -49,6 +49,8 @@ class DeploymentRow:
     """The circuit breaker's threshold (on the PRIMARY, when the breaker is on)."""
     reason: str
     """rolloutStateReason when it says more than the state does ("rolling back to …")."""
+    traffic: float | None = None
+    """Share of the load balancer's requests (blue/green, canary, linear), or None for rolling."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class DeploymentsView:
     max_percent: int | None
     breaker: str
     """"circuit breaker off", "circuit breaker on, rollback" or "circuit breaker on, no rollback"."""
+    strategy: str = ""
+    """"blue/green, bake 30s" (canary, linear): how traffic moves to the new task set; empty for rolling."""
 
     @property
     def settings(self) -> str:
@@ -67,7 +71,7 @@ class DeploymentsView:
             bounds.append(f"min healthy {self.min_healthy}%")
         if self.max_percent is not None:
             bounds.append(f"max {self.max_percent}%")
-        return ", ".join(bounds + [self.breaker])
+        return ", ".join(([self.strategy] if self.strategy else []) + bounds + [self.breaker])
 
 
 def deployments_view(snapshot: Snapshot | None, name: str | None) -> DeploymentsView | None:
@@ -88,6 +92,7 @@ def deployments_view(snapshot: Snapshot | None, name: str | None) -> Deployments
         breaker_words = "circuit breaker on, " + ("rollback" if breaker_config.get("rollback", True) else "no rollback")
     else:
         breaker_words = "circuit breaker off"
+    shares = {share.get("deployment"): share.get("percent") for share in (service.get("traffic") or {}).get("shares", [])}
     rows = []
     for index, d in enumerate(deployments):
         reason = d.get("rolloutStateReason") or ""
@@ -104,9 +109,27 @@ def deployments_view(snapshot: Snapshot | None, name: str | None) -> Deployments
             failed=int(d.get("failedTasks", 0) or 0),
             threshold=threshold,
             reason=reason,
+            traffic=shares.get(d.get("id")),
         ))
     return DeploymentsView(tuple(rows), config.get("minimumHealthyPercent"), config.get("maximumPercent"),
-                           breaker_words)
+                           breaker_words, strategy_words(config, service.get("traffic")))
+
+
+def strategy_words(config: dict[str, Any], traffic: dict[str, Any] | None) -> str:
+    """How traffic moves to a new task set: "canary 10% then all, bake 30s"; empty for rolling updates."""
+    strategy = config.get("strategy") or (traffic or {}).get("strategy") or "ROLLING"
+    if strategy == "ROLLING":
+        return ""
+    bake = (traffic or {}).get("bakeSeconds")
+    if bake is None and config.get("bakeTimeInMinutes") is not None:
+        bake = config["bakeTimeInMinutes"] * 60
+    if strategy == "CANARY":
+        words = f"canary {number((config.get('canaryConfiguration') or {}).get('canaryPercent'))}% then all"
+    elif strategy == "LINEAR":
+        words = f"linear {number((config.get('linearConfiguration') or {}).get('stepPercent'))}% steps"
+    else:
+        words = "blue/green"
+    return words + (f", bake {number(bake)}s" if bake is not None else "")
 
 
 # -- zones and instances --------------------------------------------------------------------------

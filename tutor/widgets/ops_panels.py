@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
-from ..ops_view import DeploymentsView, LoadBalancerView, ScalingView, ZonesView
+from ..ops_view import DeploymentsView, LoadBalancerView, ScalingView, ZonesView, number
 
 BAR_MAX = 16
 """Longest task bar; beyond it the bar ends in an ellipsis (the count is always written)."""
@@ -115,6 +115,8 @@ class DeploymentStrip(OpsView):
             cells.append((f"running {row.running}/{row.desired}", ""))
             cells.append((f"pending {row.pending}" if row.pending else "", "$text-warning"))
             cells.append((row.rollout, ROLLOUT_STYLE.get(row.rollout, "")))
+            if any(r.traffic is not None for r in view.rows):
+                cells.append((f"traffic {number(row.traffic or 0)}%", "$text-accent" if row.traffic else "$text-muted"))
             if row.threshold is not None:
                 cells.append((f"failed {row.failed}/{row.threshold}", "$text-error" if row.failed else "$text-muted"))
             elif row.failed:
