@@ -177,3 +177,16 @@ def load_file(path: Path) -> list[tuple[TaskDefinition, int | None]]:
 def builtin() -> list[tuple[TaskDefinition, int | None]]:
     path = Path(__file__).with_name("taskdefs") / "builtin.yaml"
     return load_file(path)
+
+
+def register_request(td: TaskDefinition) -> dict[str, Any]:
+    """The RegisterTaskDefinition request for a parsed task definition (the CLI and the app send it)."""
+    container: dict[str, Any] = {
+        "name": td.family, "image": td.image, "command": list(td.command),
+        "environment": [{"name": k, "value": v} for k, v in td.environment],
+        "cpu": td.cpu, "memory": td.memory,
+        "portMappings": [{"containerPort": td.container_port}] if td.container_port else [],
+    }
+    if td.health_check:
+        container["healthCheck"] = td.health_check.to_dict()
+    return {"family": td.family, "networkMode": td.network_mode, "containerDefinitions": [container]}

@@ -329,16 +329,34 @@ class SandboxLink:
             return
         self._post(ActionDone(operation, result, quiet))
 
-    def ensure_services(self, setups: list[ServiceSetup]) -> None:
-        """Create the lesson's services that are missing; leave the learner's existing ones be."""
-        if setups:
-            self.app.run_worker(lambda: self._ensure(setups), thread=True, group="sandbox-setup",
-                                exclusive=True, exit_on_error=False, name="lesson setup")
+    def ensure_services(self, setups: list[ServiceSetup], task_definition_files: list = ()) -> None:
+        """Register the lesson's own task definitions and create its services that are missing;
+        leave the learner's existing ones be."""
+        if setups or task_definition_files:
+            self.app.run_worker(lambda: self._ensure(setups, task_definition_files), thread=True,
+                                group="sandbox-setup", exclusive=True, exit_on_error=False, name="lesson setup")
 
-    def _ensure(self, setups: list[ServiceSetup]) -> None:
+    def _ensure(self, setups: list[ServiceSetup], task_definition_files: list = ()) -> None:
+        from sandbox.taskdef_file import load_file, register_request
+
         deadline = time.monotonic() + 60
         while self._client is None and time.monotonic() < deadline and not self._closed.is_set():
             time.sleep(0.05)
+        for path in task_definition_files:
+            for td, _ in load_file(path):
+                describe = Operation(ECS, "DescribeTaskDefinition", {"taskDefinition": td.family}, "", None, "")
+                register = Operation(ECS, "RegisterTaskDefinition", register_request(td),
+                                     f"servicelab taskdef register {path.name}", None,
+                                     f"register the lesson's task definition {td.family}")
+                try:
+                    self._call(describe)
+                    continue  # already there from an earlier visit
+                except Exception:
+                    pass
+                try:
+                    self._post(ActionDone(register, self._call(register), quiet=True))
+                except Exception as exc:
+                    self._post(ActionFailed(register, f"lesson setup: {failure_text(exc)}"))
         for setup in setups:
             op = create_service(self.cluster, setup.name, setup.task_definition, setup.desired_count)
             try:
@@ -449,7 +467,7 @@ class FrozenLink:
             result = {"argv": ["true"], "taskId": operation.params.get("task")}
         self.app.post_message(ActionDone(operation, result, quiet))
 
-    def ensure_services(self, setups: list[ServiceSetup]) -> None:
+    def ensure_services(self, setups: list[ServiceSetup], task_definition_files: list = ()) -> None:
         self.setups.append(list(setups))
 
     def logs(self, task: str) -> tuple[Iterator[str], Any]:

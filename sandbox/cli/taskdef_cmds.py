@@ -62,23 +62,14 @@ def describe_cmd(lab: Lab, ref: str, as_json: bool) -> None:
 @click.pass_obj
 def register_cmd(lab: Lab, file: Path, as_json: bool) -> None:
     """Register a task definition from a YAML file (see `servicelab taskdef describe web:1`)."""
-    from ..taskdef_file import TaskDefinitionFileError, load_file
+    from ..taskdef_file import TaskDefinitionFileError, load_file, register_request
 
     try:
         parsed = load_file(file)
     except TaskDefinitionFileError as exc:
         fail(str(exc), 2)
     for td, _ in parsed:
-        request = {
-            "family": td.family,
-            "containerDefinitions": [{
-                "name": td.family, "image": td.image, "command": list(td.command),
-                "environment": [{"name": k, "value": v} for k, v in td.environment],
-                "cpu": td.cpu, "memory": td.memory,
-                "portMappings": [{"containerPort": td.container_port}] if td.container_port else [],
-                **({"healthCheck": td.health_check.to_dict()} if td.health_check else {}),
-            }],
-        }
+        request = register_request(td)
         result = lab.ecs("RegisterTaskDefinition", **request)["taskDefinition"]
         if as_json:
             emit_json(result)

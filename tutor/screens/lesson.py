@@ -61,7 +61,8 @@ class LessonScreen(LearningScreen):
         record = progress.lesson(self.lesson.id)
         step = self._start_step if self._start_step is not None else record.current_step
         self._show(min(max(step, 0), len(self.lesson.steps) - 1))
-        self.tutor.link.ensure_services(self.lesson.sandbox.services)
+        self.tutor.link.ensure_services(self.lesson.sandbox.services,
+                                        [self.lesson.path / name for name in self.lesson.task_definitions])
         self.query_one("#lesson-view").query_one("#step-next").focus()
 
     @property
