@@ -8,6 +8,8 @@ and the tests, and time comes in as an argument (`now`) so the output can be fro
 
 from __future__ import annotations
 
+from sandbox.timefmt import clock, duration  # noqa: F401  (re-exported for the widgets)
+
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -169,18 +171,6 @@ def human_bytes(value: float | None) -> str:
         value /= 1024
     return "-"
 
-
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def clock(timestamp: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(timestamp))
 
 
 def header_words(view: ServiceView) -> list[str]:

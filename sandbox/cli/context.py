@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .. import errors, paths
+from ..timefmt import clock, duration
 from ..client import Client, ControlPlaneDown
 
 
@@ -109,16 +110,10 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
 def ago(timestamp: float | None, now: float | None = None) -> str:
     if not timestamp:
         return "-"
-    seconds = max(0, int((now or time.time()) - timestamp))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return duration((now or time.time()) - timestamp)
 
 
-def clock_time(timestamp: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(timestamp))
+clock_time = clock
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON with ECS's field names.")
