@@ -22,7 +22,6 @@ from .model import (
     DRAINING,
     INACTIVE,
     MAX_DESIRED_COUNT,
-    NOT_YET_RUNNING,
     RUNNING,
     STRATEGIES,
     SERVICE_SCHEDULER_INITIATED,
@@ -566,15 +565,6 @@ class Sandbox:
         for task in tasks:
             self.control.executor.submit(self.control.launch, task.task_id)
         return tasks, failures
-
-    # -- views --------------------------------------------------------------------------------
-    def counts(self, service: Service) -> dict[str, int]:
-        tasks = self.store.tasks_of(service.cluster, service.name)
-        return {
-            "desired": service.desired_count,
-            "running": sum(1 for t in tasks if t.last_status == RUNNING),
-            "pending": sum(1 for t in tasks if t.last_status in NOT_YET_RUNNING),
-        }
 
     def _commit(self, key: str | None) -> None:
         self.store.save()

@@ -475,16 +475,6 @@ def _flip(op: str) -> str:
     return {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
 
 
-def describe_values(node: Any, view: View) -> str:
-    """The current value of every reference in an expression: `service(web).running is 2, ...`."""
-    seen: list[str] = []
-    for ref in refs(node):
-        text = f"{ref.source()} is {_show(view.value(ref))}"
-        if text not in seen:
-            seen.append(text)
-    return ", ".join(seen)
-
-
 def refs(node: Any) -> list[Ref]:
     if isinstance(node, Ref):
         return [node]
