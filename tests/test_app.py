@@ -230,14 +230,18 @@ class TestLivePanel:
             assert events[0].endswith("service (web) has reached a steady state.")  # newest first
             assert "desired 3, running 2 → starting 1 task" in app.screen.query_one(WhyPanel).text
 
-    async def test_a_change_shows_within_200_ms(self, app) -> None:
+    async def test_a_change_shows_as_soon_as_the_message_is_handled(self, app) -> None:
+        """The panel redraws from the pushed snapshot itself, not on a polling timer.
+
+        One idle turn of the message loop, with no time allowed to pass, must be
+        enough; the wall-clock figure (key to update) is measured in bench/app_load.py.
+        """
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
             tasks = [s.task(1), s.task(2, status="STOPPED"), s.task(3), s.task(4, status="PENDING", health="UNKNOWN")]
-            started = time.monotonic()
             app.link.push(s.snapshot([s.service(running=2, pending=1, steady=False)], tasks, version=8))
-            await s.wait_until(pilot, lambda: "running 2" in header_text(app), timeout=2)
-            assert time.monotonic() - started < 0.2
+            await pilot.pause()
+            assert "running 2" in header_text(app)
             assert "changing" in header_text(app)
             assert row_cells(app, s.task(4)["taskId"])[1].strip() == "PENDING"
 

@@ -444,14 +444,13 @@ class TestUpdates:
             for name, content in drawn.items():
                 assert view(app, name)._content is content, name
 
-    async def test_a_zone_failure_shows_within_200_ms(self, tmp_path: Path) -> None:
+    async def test_a_zone_failure_shows_as_soon_as_the_message_is_handled(self, tmp_path: Path) -> None:
         app = s.frozen_app(s.ops_snapshot(zone_b_failed=False), tmp_path=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
-            started = time.monotonic()
             app.link.push(s.ops_snapshot(version=40))
-            await s.wait_until(pilot, lambda: "FAILED: us-east-1b" in view(app, "zones").text, timeout=2)
-            assert time.monotonic() - started < 0.2
+            await pilot.pause()  # no time allowed to pass: the snapshot itself redraws the panel
+            assert "FAILED: us-east-1b" in view(app, "zones").text
 
 
 class TestTrafficWorker:
