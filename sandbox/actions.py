@@ -22,9 +22,9 @@ from .model import (
     DRAINING,
     INACTIVE,
     MAX_DESIRED_COUNT,
+    MAX_GRACE_SECONDS,
     RUNNING,
     STRATEGIES,
-    SERVICE_SCHEDULER_INITIATED,
     STOPPED,
     USER_INITIATED,
     new_deployment_id,
@@ -255,11 +255,13 @@ class Sandbox:
         az_rebalancing: bool = False,
         scheduling_strategy: str = "REPLICA",
         load_balancer: dict[str, Any] | None = None,
+        health_check_grace_seconds: int = 0,
     ) -> Service:
         """`load_balancer` (settings as lb.settings names them, {} for the defaults) puts the
         service behind a load balancer of its own."""
         check_name("service", name)
         check_count(desired_count)
+        check_count(health_check_grace_seconds, "healthCheckGracePeriodSeconds", high=MAX_GRACE_SECONDS)
         if deployment is None and scheduling_strategy == "DAEMON":
             # ECS's DAEMON defaults: a daemon replaces its one task per instance in place.
             deployment = DeploymentConfiguration(minimum_healthy_percent=0, maximum_percent=100)
@@ -295,6 +297,7 @@ class Sandbox:
                 placement_constraints=list(placement_constraints or []),
                 az_rebalancing=az_rebalancing,
                 scheduling_strategy=scheduling_strategy,
+                health_check_grace_seconds=health_check_grace_seconds,
             )
             if load_balancer is not None:
                 service.load_balancer = self._load_balancer(service, td, load_balancer)
@@ -330,23 +333,6 @@ class Sandbox:
             service.load_balancer = settings
             self._commit(_service_key(cluster, name))
             return service
-
-    def fail_target_health(self, task_id: str, target_group: str) -> bool:
-        """The load balancer found the task's target unhealthy: the service replaces the task, as ECS
-        does. Only asks for the stop; the planner stops it and starts a replacement."""
-        with self.store.lock:
-            task = self.store.tasks.get(task_id)
-            if task is None or task.desired_status != RUNNING or task.last_status != RUNNING or not task.service:
-                return False
-            service = self.store.service(task.cluster, task.service)
-            if service is None or service.status != ACTIVE:
-                return False
-            task.desired_status = STOPPED
-            task.stop_code = SERVICE_SCHEDULER_INITIATED
-            task.stopped_reason = wording.elb_health_failure(target_group)
-            task.version += 1
-            self._commit(_service_key(task.cluster, task.service))
-            return True
 
     # -- auto scaling -------------------------------------------------------------------------
     def set_scaling_policy(self, cluster: str, name: str, metric: str, target: float, min_capacity: int,
@@ -413,11 +399,14 @@ class Sandbox:
         self, cluster: str, name: str, desired_count: int | None = None, task_definition: str | None = None,
         force_new_deployment: bool = False, deployment: DeploymentConfiguration | None = None,
         az_rebalancing: bool | None = None,
+        health_check_grace_seconds: int | None = None,
     ) -> Service:
         """A new task definition (or a forced deployment) starts a new PRIMARY deployment; a count
         change alone does not, as in ECS."""
         if desired_count is not None:
             check_count(desired_count)
+        if health_check_grace_seconds is not None:
+            check_count(health_check_grace_seconds, "healthCheckGracePeriodSeconds", high=MAX_GRACE_SECONDS)
         if deployment is not None:
             check_deployment_configuration(deployment)
         with self.store.lock:
@@ -443,6 +432,8 @@ class Sandbox:
                 service.deployment_configuration = deployment
             if az_rebalancing is not None:
                 service.az_rebalancing = az_rebalancing
+            if health_check_grace_seconds is not None:
+                service.health_check_grace_seconds = health_check_grace_seconds
             if desired_count is not None:
                 service.desired_count = desired_count
             if force_new_deployment or (td is not None and td.ref != service.task_definition):

@@ -351,10 +351,13 @@ class ControlPlane:
         if service is not None:
             for message in plan.events:
                 service.add_event(message, now)
-            if plan.decisions and not plan.is_empty:
-                for text in plan.decisions:
-                    service.decisions.insert(0, {"at": now, "text": text})
-                del service.decisions[DECISIONS_KEPT:]
+            # A pass that changes nothing is not worth a line, except for a note not said yet.
+            said = {d["text"] for d in service.decisions}
+            texts = [] if plan.is_empty else list(plan.decisions)
+            texts += [text for text in plan.notes if text not in said]
+            for text in texts:
+                service.decisions.insert(0, {"at": now, "text": text})
+            del service.decisions[DECISIONS_KEPT:]
             if plan.service_status:
                 service.status = plan.service_status
             if service.chaos is not None:

@@ -43,6 +43,8 @@ STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
 
 MAX_DESIRED_COUNT = 100
 """The sandbox's cap on desiredCount: one engine on a laptop, not a fleet."""
+MAX_GRACE_SECONDS = 2_147_483_647
+"""ECS's upper bound on healthCheckGracePeriodSeconds."""
 
 STOPPED_TASKS_KEPT = 100
 """Stopped tasks kept describable per service (and for one-off tasks per cluster)."""
@@ -291,6 +293,8 @@ class Service:
     """Load balancer settings (target health check, deregistration delay); None without one."""
     autoscaling: dict[str, Any] | None = None
     """Target-tracking policy (metric, target, min, max, cooldowns); None without one."""
+    health_check_grace_seconds: int = 0
+    """ECS's healthCheckGracePeriodSeconds: how long after a task starts failed health checks are ignored."""
 
     @property
     def primary(self) -> Deployment | None:
@@ -326,6 +330,7 @@ class Service:
             "schedulingStrategy": self.scheduling_strategy,
             "loadBalancer": self.load_balancer,
             "autoscaling": self.autoscaling,
+            "healthCheckGracePeriodSeconds": self.health_check_grace_seconds,
         }
 
     @classmethod
@@ -348,6 +353,7 @@ class Service:
             scheduling_strategy=data.get("schedulingStrategy", "REPLICA"),
             load_balancer=data.get("loadBalancer"),
             autoscaling=data.get("autoscaling"),
+            health_check_grace_seconds=int(data.get("healthCheckGracePeriodSeconds", 0)),
         )
 
 

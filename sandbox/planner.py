@@ -119,6 +119,8 @@ class Plan:
     health: dict[str, str] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Decisions to say once even when the pass changes nothing (a task kept on purpose)."""
     requeue_after: float | None = None
     service_status: str | None = None
     chaos_fired: bool = False
@@ -152,12 +154,38 @@ def _health_of(container: ObservedContainer) -> str:
     return UNKNOWN
 
 
+def grace_left(task: Task, grace_seconds: float, now: float) -> float:
+    """Seconds left of the service's health check grace period, which runs from the task's start.
+
+    Within it the scheduler ignores failed container and load balancer health checks, so a
+    slow starter is not replaced before it had a chance to warm up.
+    """
+    if grace_seconds <= 0:
+        return 0.0
+    return max(0.0, (task.started_at if task.started_at is not None else now) + grace_seconds - now)
+
+
+def _spared(task: Task, what: str, grace_seconds: float, now: float, plan: Plan) -> bool:
+    """True (and said) while the grace period keeps an unhealthy task from being replaced."""
+    left = grace_left(task, grace_seconds, now)
+    if left <= 0:
+        return False
+    plan.wake_in(left)
+    plan.notes.append(
+        f"task {task.task_id[:8]} {what}, but it is within the service's {grace_seconds:g}s health check "
+        "grace period → keeping it"
+    )
+    return True
+
+
 def _observe(
     tasks: Iterable[Task],
     observed: dict[str, ObservedContainer],
     obs_seq: int,
     plan: Plan,
     replace_unhealthy: bool,
+    grace_seconds: float = 0.0,
+    now: float = 0.0,
 ) -> set[str]:
     """Turn what the runtime sees into reaps, health-check stops and health updates.
 
@@ -196,7 +224,7 @@ def _observe(
             plan.stops.append(Stop(task.task_id, task.stop_code or USER_INITIATED, task.stopped_reason or "Task stopped by user"))
             plan.decisions.append(f"task {task.task_id[:8]} was asked to stop → stopping it")
             leaving.add(task.task_id)
-        elif replace_unhealthy and health == UNHEALTHY:
+        elif replace_unhealthy and health == UNHEALTHY and not _spared(task, "is UNHEALTHY", grace_seconds, now, plan):
             plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, HEALTH_FAILURE_REASON))
             plan.decisions.append(f"task {task.task_id[:8]} is UNHEALTHY → stopping it so it can be replaced")
             leaving.add(task.task_id)
@@ -279,8 +307,21 @@ def plan_service(
     )
     taskdef = taskdefs.get(primary.task_definition)
     instances = {i.id: i for i in fleet.instances} if fleet else {}
-    leaving = _observe(tasks, observed, obs_seq, plan, replace_unhealthy=True)
+    grace = service.health_check_grace_seconds
+    leaving = _observe(tasks, observed, obs_seq, plan, replace_unhealthy=True, grace_seconds=grace, now=now)
     reaped_now = {r.task_id for r in plan.reaps}
+
+    # A target the load balancer found unhealthy is replaced, as ECS does, once any grace is over.
+    if service.load_balancer is not None:
+        for task in tasks:
+            if (task.last_status == RUNNING and task.desired_status == RUNNING and task.task_id not in leaving
+                    and task.target_health == "unhealthy"
+                    and not _spared(task, "failed the load balancer's health checks", grace, now, plan)):
+                target_group = service.load_balancer.get("targetGroupArn", "")
+                plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, wording.elb_health_failure(target_group)))
+                plan.decisions.append(f"task {task.task_id[:8]} failed the load balancer's health checks → "
+                                      "stopping it so it can be replaced")
+                leaving.add(task.task_id)
 
     # A failed zone takes its tasks with it, as a lost host would.
     for task in tasks:

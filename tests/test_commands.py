@@ -72,6 +72,14 @@ class TestOperations:
         assert op.request == ("ecs", "UpdateService", {"cluster": "default", "service": "web", "desiredCount": 3})
         assert op.changes
 
+    def test_the_grace_period_alone_is_an_update_not_a_deployment(self) -> None:
+        op = parse("aws ecs update-service --service web --health-check-grace-period-seconds 0")
+        assert op.request == ("ecs", "UpdateService",
+                              {"cluster": "default", "service": "web", "healthCheckGracePeriodSeconds": 0})
+        assert op.request == parse("service update web --health-check-grace-period 0").request
+        assert op.cli == "servicelab service update web --health-check-grace-period 0"
+        assert "rolling" not in op.summary
+
     def test_chaos_is_a_servicelab_operation_without_aws_twin(self) -> None:
         op = parse("chaos web --every 5 --for 30")
         assert op.request == ("lab", "StartChaos", {"cluster": "default", "service": "web", "every": 5.0, "for": 30.0})
@@ -194,7 +202,8 @@ class TestErrors:
         ("aws ecs tag-resource --resource-arn x", "aws ecs tag-resource is not supported by the sandbox; supported: "
                                                   "create-service"),
         ("aws ecs update-service --service web",
-         "update-service needs --task-definition, --desired-count or --force-new-deployment"),
+         "update-service needs --task-definition, --desired-count, --force-new-deployment or "
+         "--health-check-grace-period-seconds"),
         ("aws ecs describe-services --services web api", "give one service here"),
         ("aws ecs list-tasks --desired-status PENDING", "use RUNNING or STOPPED"),
         ("aws ecs stop-task web", "aws ecs takes --options only"),

@@ -80,6 +80,30 @@ def test_health_failure_is_replaced(lab, tmp_path):
              what="a replacement")
 
 
+def test_the_grace_period_keeps_an_unhealthy_task_until_it_is_lifted(lab, tmp_path):
+    spec = tmp_path / "fragile.yaml"
+    spec.write_text(
+        "family: fragile\nimage: servicelab/demo-task\ncommand: [flaky, '3']\nmemory: 32\ncontainerPort: 8080\n"
+        "healthCheck: {command: [CMD-SHELL, demo-task health], interval: 1, timeout: 2, retries: 2}\n"
+    )
+    lab.run("taskdef", "register", str(spec))
+    created = lab.run("service", "create", "fragile", "--task-def", "fragile:1", "--health-check-grace-period", "600")
+    assert "--health-check-grace-period-seconds 600" in created.stderr
+    assert lab.service("fragile")["healthCheckGracePeriodSeconds"] == 600
+    task = lab.wait(lambda: [t for t in lab.tasks("fragile") if t["healthStatus"] == "UNHEALTHY"],
+                    timeout=30, what="unhealthy")[0]
+    described = lab.run("service", "describe", "fragile").stdout
+    assert "failures ignored for 600s after a task starts" in described
+    assert f"task {task['taskId'][:8]} is UNHEALTHY, but it is within the service's 600s health check grace " \
+           "period → keeping it" in described
+    assert lab.json("task", "describe", task["taskId"])["lastStatus"] == "RUNNING"
+
+    lab.run("service", "update", "fragile", "--health-check-grace-period", "0")
+    stopped = lab.wait(lambda: (t := lab.json("task", "describe", task["taskId"]))["lastStatus"] == "STOPPED" and t,
+                       what="replaced once the grace period is lifted")
+    assert stopped["stoppedReason"] == "Task failed container health checks"
+
+
 def test_crash_loop_backs_off_visibly(lab):
     lab.run("service", "create", "crashy", "--task-def", "crashy:1", "--count", "1")
     message = "(service crashy) is unable to consistently start tasks successfully."

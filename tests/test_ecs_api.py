@@ -249,6 +249,17 @@ def test_deployment_configuration_and_placement_reach_the_service(ecs):
     assert [d["status"] for d in rolled["deployments"]] == ["PRIMARY", "ACTIVE"]
 
 
+def test_the_health_check_grace_period_is_kept_and_checked(ecs):
+    service = ecs.create_service(serviceName="web", taskDefinition="web:1", healthCheckGracePeriodSeconds=90)["service"]
+    assert service["healthCheckGracePeriodSeconds"] == 90
+    assert ecs.update_service(service="web", desiredCount=2)["service"]["healthCheckGracePeriodSeconds"] == 90
+    updated = ecs.update_service(service="web", healthCheckGracePeriodSeconds=0)["service"]
+    assert updated["healthCheckGracePeriodSeconds"] == 0
+    with pytest.raises(ecs.exceptions.InvalidParameterException,
+                       match="healthCheckGracePeriodSeconds -1 is out of range: allowed 0 to 2147483647"):
+        ecs.update_service(service="web", healthCheckGracePeriodSeconds=-1)
+
+
 def test_network_mode_is_kept(ecs):
     td = ecs.register_task_definition(family="hello", networkMode="host", containerDefinitions=[HELLO])["taskDefinition"]
     assert td["networkMode"] == "host"

@@ -106,10 +106,9 @@ def test_only_healthy_targets_get_requests_and_unhealthy_ones_are_replaced(lab):
     settle(control)
     tasks = tasks_by_backend(sb, backends)
     wait_for(lambda: tasks["A"].target_health == "healthy", what="A healthy")
-    wait_for(lambda: tasks["B"].desired_status == STOPPED, what="B replaced")
-    tg = service.load_balancer["targetGroupArn"]
-    assert tasks["B"].stopped_reason == wording.elb_health_failure(tg)
+    wait_for(lambda: tasks["B"].target_health == "unhealthy", what="B unhealthy")
     assert {get(url)[1] for _ in range(10)} == {"A"}
+    tg = service.load_balancer["targetGroupArn"]
     messages = [e.message for e in service.events]
     assert wording.registered_targets("web", 2, tg) in messages
     assert any(m.startswith(f"(service web) (task {tasks['B'].task_id}) (port {backends[1].port}) is unhealthy in "
@@ -117,11 +116,35 @@ def test_only_healthy_targets_get_requests_and_unhealthy_ones_are_replaced(lab):
                for m in messages)
     # The next pass stops B (drained at once: nothing in flight) and starts a replacement on C.
     settle(control)
+    assert tasks["B"].desired_status == STOPPED and tasks["B"].stopped_reason == wording.elb_health_failure(tg)
     assert tasks["B"].last_status == STOPPED and tasks["B"].target_health is None
     assert wording.draining("web", 1) in [e.message for e in service.events]
     wait_for(lambda: tasks_by_backend(sb, backends).get("C") and tasks_by_backend(sb, backends)["C"].target_health == "healthy",
              what="the replacement healthy")
     assert {get(url)[1] for _ in range(10)} == {"A", "C"}
+
+
+def test_the_grace_period_keeps_an_unhealthy_target_until_it_ends(lab):
+    sb, control, backends, _ = lab
+    backends[0].healthy = False
+    service = sb.create_service("default", "web", "plain:1", 1, load_balancer={}, health_check_grace_seconds=60)
+    settle(control)
+    task = tasks_by_backend(sb, backends)["A"]
+    wait_for(lambda: task.target_health == "unhealthy", what="A unhealthy")
+    settle(control)
+    assert task.desired_status == "RUNNING", "replaced within the grace period"
+    kept = f"task {task.task_id[:8]} failed the load balancer's health checks, but it is within the service's 60s " \
+           "health check grace period → keeping it"
+    assert [d["text"] for d in service.decisions].count(kept) == 1
+    settle(control)
+    assert [d["text"] for d in service.decisions].count(kept) == 1, "said once, not on every pass"
+    control.clock.advance(59)
+    settle(control)
+    assert task.desired_status == "RUNNING", "replaced a second before the grace period ended"
+    control.clock.advance(1)
+    settle(control)
+    assert task.desired_status == STOPPED
+    assert task.stopped_reason == wording.elb_health_failure(service.load_balancer["targetGroupArn"])
 
 
 def _one_healthy_task(sb, control, delay: int):

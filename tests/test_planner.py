@@ -94,6 +94,25 @@ class TestPlanShapes:
         assert len(plan.starts) == 1
         assert wording.stopped("web", [task.task_id]) in plan.events
 
+    def test_the_grace_period_spares_an_unhealthy_task_until_it_ends(self):
+        task = make_task(1, started=NOW - 50)
+        observed = {task.task_id: running_container(task, health=HEALTH_UNHEALTHY)}
+        service = make_service(1, health_check_grace_seconds=60)
+        spared = planner.plan_service(service, TDS, [task], observed, 0, NOW, ids(1))
+        assert not spared.stops and not spared.starts
+        assert spared.requeue_after == 10, "wakes when the grace period ends"
+        assert spared.notes == [f"task {task.task_id[:8]} is UNHEALTHY, but it is within the service's 60s health "
+                                "check grace period → keeping it"]
+        ended = planner.plan_service(service, TDS, [task], observed, 0, NOW + 10, ids(1))
+        assert [s.task_id for s in ended.stops] == [task.task_id] and len(ended.starts) == 1
+
+    def test_an_unhealthy_target_is_replaced_with_the_load_balancers_reason(self):
+        task = make_task(1, target_health="unhealthy")
+        service = make_service(1, load_balancer={"targetGroupArn": "arn:tg"})
+        plan = planner.plan_service(service, TDS, [task], {task.task_id: running_container(task)}, 0, NOW, ids(1))
+        assert plan.stops == [planner.Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, wording.elb_health_failure("arn:tg"))]
+        assert len(plan.starts) == 1
+
     def test_unhealthy_one_off_task_keeps_running(self):
         task = make_task(1)
         task.service = None

@@ -140,11 +140,12 @@ def scale_service(cluster: str, name: str, count: int) -> Operation:
 
 
 def update_service(cluster: str, name: str, task_definition: str | None, count: int | None,
-                   force: bool = False) -> Operation:
+                   force: bool = False, grace: int | None = None) -> Operation:
     """A new task definition (or a forced deployment) rolls the service; a count alone scales it."""
-    if task_definition is None and not force:
+    if task_definition is None and not force and grace is None:
         if count is None:
-            raise CommandError("update-service needs --task-definition, --desired-count or --force-new-deployment")
+            raise CommandError("update-service needs --task-definition, --desired-count, --force-new-deployment "
+                               "or --health-check-grace-period-seconds")
         return scale_service(cluster, name, count)
     params: dict = {"cluster": cluster, "service": name}
     if task_definition is not None:
@@ -153,14 +154,21 @@ def update_service(cluster: str, name: str, task_definition: str | None, count: 
         params["desiredCount"] = count
     if force:
         params["forceNewDeployment"] = True
-    what = f"deploy {task_definition} to {name}" if task_definition else f"redeploy {name}"
+    if grace is not None:
+        params["healthCheckGracePeriodSeconds"] = grace
+    if task_definition or force:
+        what = (f"deploy {task_definition} to {name}" if task_definition else f"redeploy {name}") + " (a rolling deployment)"
+    else:
+        what = f"ignore {name}'s failed health checks for {grace}s after each task starts"
     return Operation(
         ECS, "UpdateService", params,
         _cli(cluster, "service", "update", name, *(("--task-def", task_definition) if task_definition else ()),
-             *(("--count", count) if count is not None else ()), "--force-new-deployment" if force else None),
+             *(("--count", count) if count is not None else ()), "--force-new-deployment" if force else None,
+             *(("--health-check-grace-period", grace) if grace is not None else ())),
         _aws("update-service", cluster, ("--service", name), ("--task-definition", task_definition),
-             ("--desired-count", count), ("--force-new-deployment", force)),
-        what + " (a rolling deployment)", show="service", changes=True,
+             ("--desired-count", count), ("--force-new-deployment", force),
+             ("--health-check-grace-period-seconds", grace)),
+        what, show="service", changes=True,
     )
 
 
@@ -472,9 +480,10 @@ CLI_COMMANDS: list[CliCommand] = [
                lambda c, v: scale_service(c, v["NAME"], v["COUNT"]), "set a service's desired count"),
     CliCommand(("service", "update"), (("NAME", "service"),),
                {"--task-def": Opt("task_def", "taskdef"), "--count": Opt("count", "int"),
-                "--force-new-deployment": Opt("force_new_deployment", "flag"), "--json": Opt("json", "flag")},
+                "--force-new-deployment": Opt("force_new_deployment", "flag"),
+                "--health-check-grace-period": Opt("grace", "int"), "--json": Opt("json", "flag")},
                lambda c, v: update_service(c, v["NAME"], v.get("task_def"), v.get("count"),
-                                           bool(v.get("force_new_deployment"))),
+                                           bool(v.get("force_new_deployment")), v.get("grace")),
                "roll a service to another task definition"),
     CliCommand(("service", "delete"), (("NAME", "service"),), {"--force": Opt("force", "flag")},
                lambda c, v: delete_service(c, v["NAME"], bool(v.get("force"))), "delete a service"),
@@ -576,9 +585,11 @@ AWS_COMMANDS: dict[str, AwsCommand] = {c.name: c for c in [
                {"--cluster": Opt("cluster"), "--service": Opt("service", "service", True),
                 "--desired-count": Opt("desired-count", "int"),
                 "--task-definition": Opt("task-definition", "taskdef"),
-                "--force-new-deployment": Opt("force-new-deployment", "flag")},
+                "--force-new-deployment": Opt("force-new-deployment", "flag"),
+                "--health-check-grace-period-seconds": Opt("health-check-grace-period-seconds", "int")},
                lambda c, v: update_service(c, v["service"], v.get("task-definition"), v.get("desired-count"),
-                                           bool(v.get("force-new-deployment"))),
+                                           bool(v.get("force-new-deployment")),
+                                           v.get("health-check-grace-period-seconds")),
                "servicelab service scale NAME COUNT / servicelab service update NAME --task-def FAMILY:REV"),
     AwsCommand("delete-service", {"--cluster": Opt("cluster"), "--service": Opt("service", "service", True),
                                   "--force": Opt("force", "flag"), "--no-force": Opt("no-force", "flag")},

@@ -327,6 +327,7 @@ def service_shape(sb: Sandbox, service, arns: Arns) -> dict[str, Any]:
     "placementStrategy": {"type": True, "field": True},
     "placementConstraints": {"type": True, "expression": True},
     "availabilityZoneRebalancing": True,
+    "healthCheckGracePeriodSeconds": True,
     "propagateTags": Only("NONE", why="the sandbox keeps no tags"),
     "enableECSManagedTags": Only(False, why="the sandbox keeps no tags"),
     "enableExecuteCommand": Only(False, why="use `servicelab task exec ID -- sh` for a shell in a task"),
@@ -346,6 +347,7 @@ def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
             placement_constraints=body.get("placementConstraints"),
             az_rebalancing=bool(_rebalancing(body)),
             scheduling_strategy=body.get("schedulingStrategy", "REPLICA"),
+            health_check_grace_seconds=body.get("healthCheckGracePeriodSeconds", 0),
         )
         if token:
             TOKENS.put(sb, token, s.name)
@@ -358,6 +360,7 @@ def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
     "forceNewDeployment": True,
     "deploymentConfiguration": DEPLOYMENT_CONFIGURATION,
     "availabilityZoneRebalancing": True,
+    "healthCheckGracePeriodSeconds": True,
 })
 def update_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster, name = _cluster(body), _name(body["service"])
@@ -368,6 +371,7 @@ def update_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
         force_new_deployment=bool(body.get("forceNewDeployment")),
         deployment=_deployment_configuration(body, current),
         az_rebalancing=_rebalancing(body),
+        health_check_grace_seconds=body.get("healthCheckGracePeriodSeconds"),
     )
     with sb.store.lock:
         return {"service": service_shape(sb, s, arns)}

@@ -174,7 +174,7 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
         "enableECSManagedTags": False,
         "propagateTags": "NONE",
         "enableExecuteCommand": False,
-        "healthCheckGracePeriodSeconds": 0,
+        "healthCheckGracePeriodSeconds": s.health_check_grace_seconds,
         "availabilityZoneRebalancing": "ENABLED" if s.az_rebalancing else "DISABLED",
     }
 

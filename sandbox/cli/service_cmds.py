@@ -82,6 +82,9 @@ deployment_options = [
     click.option("--linear-step", type=float, metavar="P", help="LINEAR: the share added each step (default 25)."),
     click.option("--bake-minutes", type=int, metavar="M",
                  help="How long each traffic step must stay healthy (sandbox minutes; default 0.5)."),
+    click.option("--health-check-grace-period", "grace", type=int, metavar="S",
+                 help="healthCheckGracePeriodSeconds: failed health checks are ignored for S seconds after a "
+                      "task starts (default 0)."),
 ]
 
 
@@ -135,7 +138,7 @@ def _load_balancer_settings(options: dict) -> dict:
 @click.pass_obj
 def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constraints, min_healthy, max_percent,
                circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent, linear_step, bake_minutes,
-               load_balancer: bool, as_json: bool, **lb_options) -> None:
+               grace: int | None, load_balancer: bool, as_json: bool, **lb_options) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
     request = dict(
         cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
@@ -143,6 +146,7 @@ def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constra
         deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
                                             deploy_strategy, canary_percent, linear_step, bake_minutes),
         availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
+        healthCheckGracePeriodSeconds=grace,
     )
     settings = _load_balancer_settings(lb_options)
     if settings and not load_balancer:
@@ -160,6 +164,8 @@ def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constra
     click.echo(f"service {name} created: desired {count} × {task_def}"
                + (f", behind a load balancer at {lb['url']}" if lb else ""))
     aws = f"create-service --cluster {lab.cluster} --service-name {name} --task-definition {task_def} --desired-count {count}"
+    if grace is not None:
+        aws += f" --health-check-grace-period-seconds {grace}"
     if lb:
         aws += (f" --load-balancers targetGroupArn={lb['targetGroupArn']},"
                 f"containerName={lb['containerName']},containerPort={lb['containerPort']}")
@@ -192,7 +198,7 @@ def scale_cmd(lab: Lab, name: str, count: int, as_json: bool) -> None:
 @click.pass_obj
 def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, force_new_deployment: bool,
                min_healthy, max_percent, circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent,
-               linear_step, bake_minutes, as_json: bool) -> None:
+               linear_step, bake_minutes, grace: int | None, as_json: bool) -> None:
     """Change a service: a new task definition starts a deployment (rolling, or blue/green)."""
     result = lab.ecs(
         "UpdateService", cluster=lab.cluster, service=name, taskDefinition=task_def, desiredCount=count,
@@ -200,6 +206,7 @@ def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, for
         deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
                                             deploy_strategy, canary_percent, linear_step, bake_minutes),
         availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
+        healthCheckGracePeriodSeconds=grace,
     )
     if as_json:
         emit_json(result["service"])
@@ -216,6 +223,9 @@ def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, for
         parts.append(f"--desired-count {count}")
     if force_new_deployment:
         parts.append("--force-new-deployment")
+    if grace is not None:
+        parts.append(f"--health-check-grace-period-seconds {grace}")
+        click.echo(f"service {name}: health check grace period {grace}s")
     _aws(" ".join(parts))
 
 
@@ -270,6 +280,14 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
             zones[t["availabilityZone"]] = zones.get(t["availabilityZone"], 0) + 1
     if zones:
         click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in sorted(zones.items())))
+    if s.get("healthCheckGracePeriodSeconds"):
+        click.echo(f"  health checks    failures ignored for {s['healthCheckGracePeriodSeconds']}s after a task starts")
+    snapshot = lab.lab("Watch", cluster=lab.cluster, sinceVersion=-1, timeoutSeconds=0)
+    why = next((x.get("decisions") or [] for x in snapshot["services"] if x["serviceName"] == name), [])
+    if why:
+        click.echo("  why (the scheduler's last decisions):")
+        for d in why[:5]:
+            click.echo(f"    {clock_time(d['at'])}  {d['text']}")
     if s["events"]:
         click.echo("  recent events:")
         for e in s["events"][:8]:

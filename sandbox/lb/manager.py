@@ -308,6 +308,5 @@ class LoadBalancers:
             if state == th.UNHEALTHY:
                 service.add_event(wording.target_unhealthy(service.name, task_id, port, target_group, reason),
                                   self.control.clock.now())
-                # ECS replaces a task whose target fails the load balancer's health checks.
-                self.sandbox.fail_target_health(task_id, target_group)
+                # The planner replaces the task (after any grace period), as ECS does.
             self._touch(key)
