@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from .model import NETWORK_MODES, HealthCheck, TaskDefinition
+from .source_error import SourceError
 
 FIELDS = {
     "family": "a name: letters, digits, '-' or '_'",
@@ -32,8 +33,8 @@ HEALTH_FIELDS = {
 }
 
 
-class TaskDefinitionFileError(ValueError):
-    """One line naming where the problem is and what is allowed."""
+class TaskDefinitionFileError(SourceError):
+    """A task definition file that cannot be registered."""
 
 
 class _Where:
@@ -60,9 +61,7 @@ class _Where:
         return line
 
     def error(self, message: str, *path: str | int) -> TaskDefinitionFileError:
-        line = self.line_of(*path)
-        where = f"{self.source}:{line}" if line else self.source
-        return TaskDefinitionFileError(f"{where}: {message}")
+        return TaskDefinitionFileError(self.source, self.line_of(*path), message)
 
 
 def _int(where: _Where, value: Any, low: int, high: int, *path: str | int) -> int:
@@ -154,11 +153,11 @@ def parse_text(text: str, source: str) -> list[tuple[TaskDefinition, int | None]
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise TaskDefinitionFileError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise TaskDefinitionFileError(source, mark.line + 1 if mark else None,
+                                      f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
     where = _Where(source, node)
     if data is None:
-        raise TaskDefinitionFileError(f"{source}: the file is empty; expected a task definition mapping")
+        raise TaskDefinitionFileError(source, None, "the file is empty; expected a task definition mapping")
     if isinstance(data, list):
         return [parse_one(item, where, (i,)) for i, item in enumerate(data)]
     return [parse_one(data, where)]
@@ -168,9 +167,9 @@ def load_file(path: Path) -> list[tuple[TaskDefinition, int | None]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TaskDefinitionFileError(f"{path}: no such file") from None
+        raise TaskDefinitionFileError(path, None, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TaskDefinitionFileError(f"{path}: cannot read it ({exc})") from None
+        raise TaskDefinitionFileError(path, None, f"cannot read it ({exc})") from None
     return parse_text(text, str(path))
 
 

@@ -27,6 +27,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from .quotas import Quota
+from .source_error import SourceError
 
 TOP_FIELDS = ("title", "lessons", "quotas", "idleTimeout", "description")
 LESSON_FIELDS = ("id", "unlocked", "minutes")
@@ -39,16 +40,11 @@ LESSON_ID = re.compile(r"^(?:\d+-)?[a-z0-9]+(?:-[a-z0-9]+)*$")
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
 
 
-class WorkshopFileError(ValueError):
+class WorkshopFileError(SourceError):
     """`str()` reads `FILE:LINE: field 'F': what is wrong and what is allowed`."""
 
     def __init__(self, path: Path | str, line: int | None, message: str, field: str | None = None) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.field = field
-        self.detail = message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {f'field {field!r}: ' if field else ''}{message}")
+        super().__init__(path, line, f"field {field!r}: {message}" if field else message, field)
 
 
 @dataclass(frozen=True)

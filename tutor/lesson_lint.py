@@ -16,11 +16,12 @@ from typing import Iterator
 
 import click
 
+from sandbox.source_error import shown
 from sandbox.taskdef_file import builtin
 
 from . import expr, features
 from .lesson_modes import Exercise, ScriptLine
-from .lessons import SEED_SECTIONS, Lesson, LessonError, _shown, load_lesson
+from .lessons import SEED_SECTIONS, Lesson, LessonError, load_lesson
 
 LINK = re.compile(r"\]\(lesson:([^)\s]*)\)")
 TASK_DEF_OPTIONS = ("--task-def", "--task-definition")
@@ -46,7 +47,7 @@ def check(root: Path) -> Report:
     report = Report()
     folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
     if not folders:
-        report.problems.append(f"{_shown(Path(root))}: no lesson folders here")
+        report.problems.append(f"{shown(Path(root))}: no lesson folders here")
         return report
     for folder in folders:
         try:
@@ -58,7 +59,7 @@ def check(root: Path) -> Report:
     known = _task_definitions(report)
     for lesson in report.lessons:
         for problem in _lesson_problems(lesson, report, known):
-            report.problems.append(f"{_shown(lesson.path / 'lesson.yaml')}: {problem}")
+            report.problems.append(f"{shown(lesson.path / 'lesson.yaml')}: {problem}")
     return report
 
 
@@ -66,8 +67,8 @@ def _unique_ids(report: Report) -> None:
     seen: dict[str, Lesson] = {}
     for lesson in report.lessons:
         if lesson.id in seen:
-            report.problems.append(f"{_shown(lesson.path / 'lesson.yaml')}: lesson id {lesson.id!r} is already used by "
-                                   f"{_shown(seen[lesson.id].path / 'lesson.yaml')}; lesson ids must be unique")
+            report.problems.append(f"{shown(lesson.path / 'lesson.yaml')}: lesson id {lesson.id!r} is already used by "
+                                   f"{shown(seen[lesson.id].path / 'lesson.yaml')}; lesson ids must be unique")
         seen.setdefault(lesson.id, lesson)
 
 
@@ -90,7 +91,7 @@ def _task_definitions(report: Report) -> dict[str, set[int]]:
             family, revision = ref.split(":")
             if family in owner and owner[family] is not lesson:
                 report.problems.append(
-                    f"{_shown(lesson.path / 'lesson.yaml')}: ships task definition family {family!r}, which "
+                    f"{shown(lesson.path / 'lesson.yaml')}: ships task definition family {family!r}, which "
                     f"{owner[family].id} ships too; each shipped family belongs to one lesson")
             owner[family] = lesson
             known.setdefault(family, set()).add(int(revision))

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import yaml
 
 from sandbox.model import MAX_DESIRED_COUNT
+from sandbox.source_error import SourceError, shown
 from sandbox.taskdef_file import TaskDefinitionFileError, builtin
 from sandbox.taskdef_file import load_file as load_task_definitions
 
@@ -76,16 +77,8 @@ STEP_MODES = ("predict", "myth", "quiz", "exercise", "pitfall")
 """A step is in at most one of these modes."""
 
 
-class LessonError(ValueError):
-    """A lesson that cannot be used. `str()` reads `FILE:LINE: message`."""
-
-    def __init__(self, path: Path, line: int | None, message: str, field: str | None = None) -> None:
-        self.path = path
-        self.line = line
-        self.field = field
-        self.detail = message
-        where = f"{_shown(path)}:{line}" if line else _shown(path)
-        super().__init__(f"{where}: {message}")
+class LessonError(SourceError):
+    """A lesson that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +186,7 @@ def load_lessons(root: Path | str | None = None) -> list[Lesson]:
         if lesson.id in seen:
             raise LessonError(
                 folder / LESSON_FILE, id_line,
-                f"field 'id' is {lesson.id!r}, already used by {_shown(seen[lesson.id])}; lesson ids must be unique",
+                f"field 'id' is {lesson.id!r}, already used by {shown(seen[lesson.id])}; lesson ids must be unique",
                 "id",
             )
         seen[lesson.id] = folder / LESSON_FILE
@@ -290,7 +283,7 @@ class _Reader:
             where = f"taskDefinitions[{i}]"
             name = self.text(item, where)
             if not name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name or name.startswith("."):
-                self.fail(item, where, f"field '{where}' is {name!r}; allowed: the name of a .yaml file in {_shown(folder)}")
+                self.fail(item, where, f"field '{where}' is {name!r}; allowed: the name of a .yaml file in {shown(folder)}")
             try:
                 parsed = load_task_definitions(folder / name)
             except TaskDefinitionFileError as exc:
@@ -373,18 +366,18 @@ class _Reader:
     def markdown(self, node: yaml.Node, where: str, folder: Path, file: str) -> str:
         # Only `<lesson>/*.md` ships as package data, so a step file sits right in its lesson folder.
         if not file.endswith(".md") or "/" in file or "\\" in file or file.startswith("."):
-            self.fail(node, where, f"field '{where}' is {file!r}; allowed: the name of a .md file in {_shown(folder)}")
+            self.fail(node, where, f"field '{where}' is {file!r}; allowed: the name of a .md file in {shown(folder)}")
         target = folder / file
         try:
             text = target.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            self.fail(node, where, f"field '{where}' is {file!r}, but {_shown(target)} does not exist")
+            self.fail(node, where, f"field '{where}' is {file!r}, but {shown(target)} does not exist")
         except UnicodeDecodeError:
-            self.fail(node, where, f"field '{where}' is {file!r}, but {_shown(target)} is not UTF-8 text")
+            self.fail(node, where, f"field '{where}' is {file!r}, but {shown(target)} is not UTF-8 text")
         except OSError as exc:
-            self.fail(node, where, f"field '{where}' is {file!r}, but {_shown(target)} cannot be read: {exc.strerror}")
+            self.fail(node, where, f"field '{where}' is {file!r}, but {shown(target)} cannot be read: {exc.strerror}")
         if not text.strip():
-            self.fail(node, where, f"field '{where}' is {file!r}, but {_shown(target)} is empty; a step needs Markdown text")
+            self.fail(node, where, f"field '{where}' is {file!r}, but {shown(target)} is empty; a step needs Markdown text")
         return text
 
     def predict(self, node: yaml.Node, where: str) -> Predict:
@@ -497,11 +490,3 @@ class _Reader:
         if isinstance(value, (int, float)):
             return f"{node.value} (a number)"
         return repr(value)
-
-
-def _shown(path: Path) -> str:
-    """A path as an author would type it: relative to the working directory when under it."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import click
 
+from sandbox.source_error import shown
+
 from . import features, lesson_lint, scaffold
-from .lessons import Lesson, LessonError, _shown, default_root, load_lesson
+from .lessons import Lesson, LessonError, default_root, load_lesson
 
 root_option = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -167,7 +169,7 @@ def _preview(folder: Path) -> str:
         return f"error: {exc}"
     # The whole-set checks too (commands, task definitions, links), but only this lesson's findings.
     report = lesson_lint.check(folder.parent)
-    mine = [p for p in report.problems if p.startswith(_shown(folder))]
+    mine = [p for p in report.problems if p.startswith(shown(folder))]
     return render(lesson) + "".join(f"\nerror: {p}" for p in mine)
 
 

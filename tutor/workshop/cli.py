@@ -19,14 +19,14 @@ workshop_file_arg = click.argument("workshop_file", metavar="FILE",
 
 
 def _plan(path: Path):
-    from sandbox.workshop_file import WorkshopFileError
+    from sandbox.source_error import SourceError
 
-    from ..lessons import LessonError, load_lessons
+    from ..lessons import load_lessons
     from .plan import load_plan
 
     try:
         return load_plan(path, load_lessons())
-    except (WorkshopFileError, LessonError) as exc:
+    except SourceError as exc:  # the workshop file or a lesson
         fail(str(exc), 2)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.classroom import WORKSHOP_ENV
-from sandbox.workshop_file import WorkshopFileError
+from sandbox.source_error import SourceError
 
-from ..lessons import LessonError, load_lessons
+from ..lessons import load_lessons
 from .plan import load_plan
 from .share import OFFER_ENV, Sharing, learner_name
 
@@ -24,7 +24,7 @@ def open_workshop(path: str | Path, sandbox: str, share_progress: str | None = N
     try:
         lessons = load_lessons()
         plan = load_plan(path, lessons)
-    except (WorkshopFileError, LessonError) as exc:
+    except SourceError as exc:  # the workshop file or a lesson
         raise SystemExit(f"servicelab: error: {exc}") from None
     _check_running(sandbox, plan.path)
     os.environ[WORKSHOP_ENV] = str(plan.path)
