@@ -72,7 +72,6 @@ class LivePanel(Vertical):
         self.connected = False
         self._stats_wanted: list[str] = []
         self._detail_key: tuple | None = None
-        self._table_drawn = 0.0
         self._timer = None
         self._received = 0.0
         """When (on `clock`) the latest snapshot arrived: a dilated sandbox clock runs on from it."""
@@ -233,7 +232,11 @@ class LivePanel(Vertical):
         rows = task_rows(self.snapshot, self.service, self.stats, self.now()) if self.service or self.snapshot else []
         table = self.query_one(TaskTable)
         table.show_rows(rows)
-        self._table_drawn = time.monotonic()
+        if self.snapshot is not None:
+            # Clock-based words (the chaos countdown); the header skips an unchanged draw.
+            self.query_one(ServiceHeader).show(self.view, service_names(self.snapshot), self.connected, self.now())
+        if self._timer is not None:
+            self._timer.reset()  # stats redraw every few seconds; the tick is for quiet times
         self._show_detail()
         self._want_stats([r.task_id for r in rows if r.last_status == "RUNNING"])
 
@@ -243,11 +246,9 @@ class LivePanel(Vertical):
             self.post_message(self.StatsWanted(task_ids))
 
     def _tick(self) -> None:
-        # Uptimes move on; but if stats redrew the table moments ago, that redraw will do.
-        if self.snapshot is not None and time.monotonic() - self._table_drawn >= TICK_SECONDS * 0.9:
+        """Uptimes and the chaos countdown move on while nothing else redraws them."""
+        if self.snapshot is not None:
             self._render_table()
-            view = self.view
-            self.query_one(ServiceHeader).show(view, service_names(self.snapshot), self.connected, self.now())
 
     def _show_detail(self) -> None:
         task = self.selected_task
