@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import logging
 import os
 import signal
@@ -16,7 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from aiohttp import web
 
@@ -41,6 +42,8 @@ LOCK_FILE = "lock"
 STATE_FILE = "state.json"
 LOG_FILE = "control-plane.log"
 START_TIMEOUT = 30.0
+STATE_DIR_CHECK_SECONDS = 2.0
+"""How often a control plane checks that its sandbox directory is still there and still its own."""
 
 
 MAX_TIME_SPEED = 100.0
@@ -158,9 +161,11 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         shutdown(True)
 
     idle_task = asyncio.ensure_future(idle.run(idle_shutdown)) if idle else None
+    orphan_task = asyncio.ensure_future(_watch_state_dir(directory, _identity(directory), info.pid, shutdown))
     try:
         await done.wait()
     finally:
+        orphan_task.cancel()
         if idle_task is not None:
             idle_task.cancel()
         # Give the Shutdown response a moment to leave before the listener closes.
@@ -175,6 +180,44 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         except FileNotFoundError:
             pass
         log.info("control plane stopped%s", " and removed everything it owned" if remove_on_exit["value"] else "")
+
+
+def _identity(directory: Path) -> tuple[int, int] | None:
+    try:
+        info = directory.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+async def _watch_state_dir(directory: Path, identity: tuple[int, int] | None, pid: int,
+                           shutdown: Callable[[bool], None]) -> None:
+    """Stop when the sandbox's directory goes away or another control plane owns it.
+
+    A deleted directory means the sandbox was deleted: its state, token and lock are gone, so a
+    new control plane could start beside this one and both would act on the same containers.
+    The directory is known by its inode, since a save may already have made a new one by that
+    name. Deleted, this control plane removes what it owned; displaced, it leaves them to the
+    new owner.
+    """
+    while True:
+        await asyncio.sleep(STATE_DIR_CHECK_SECONDS)
+        if _identity(directory) != identity:
+            log.warning("the sandbox directory %s was deleted; stopping and removing everything", directory)
+            shutdown(True)
+            return
+        owner = _api_pid(directory)
+        if owner is not None and owner != pid:
+            log.warning("control plane %s now owns %s; stopping and leaving its containers to it", owner, directory)
+            shutdown(False)
+            return
+
+
+def _api_pid(directory: Path) -> int | None:
+    try:
+        return int(json.loads((directory / API_FILE).read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or half-written: not a sign of another owner
 
 
 def _configure_logging(directory: Path) -> None:

@@ -172,6 +172,26 @@ def test_status_and_down_leave_nothing(lab):
     assert "is down" in lab.run("sandbox", "down").stdout  # idempotent
 
 
+def test_a_deleted_sandbox_directory_stops_its_control_plane_and_its_tasks(lab):
+    import shutil
+
+    lab.run("service", "create", "web", "--count", "1")
+    lab.wait_running("web", 1)
+    pid = lab.json("sandbox", "status")["pid"]
+    shutil.rmtree(lab.home / "sandboxes" / lab.name)
+    lab.wait(lambda: not _alive(pid), timeout=20, what="the control plane ended")
+    assert docker_containers(lab.name) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child of ours would linger as a zombie; the control plane is started detached.
+    return not open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] == "Z"
+
+
 class TestBadInput:
     """One line that names what was wrong and what is allowed; 2 for usage, 1 for failures."""
 
