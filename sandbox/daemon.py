@@ -113,6 +113,7 @@ def serve(name: str, runtime_kind: str | None = None, port: int = 0, announce=pr
         # Before anything starts: a bad workshop file refuses to start, saying where it is wrong.
         lab = classroom.settings(directory)
         sandbox, store = build(name, runtime_kind, directory)
+        _refuse_a_name_in_use(name, sandbox.control.runtime)
         sandbox.quota = lab.quota
         control = sandbox.control
         info = ServerInfo(sandbox=name, runtime=control.runtime.name, pid=os.getpid(), state_dir=str(directory),
@@ -180,6 +181,20 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         except FileNotFoundError:
             pass
         log.info("control plane stopped%s", " and removed everything it owned" if remove_on_exit["value"] else "")
+
+
+class SandboxNameInUse(ValueError):
+    """Another servicelab home already runs tasks under this sandbox name."""
+
+
+def _refuse_a_name_in_use(name: str, runtime) -> None:
+    others = sorted(runtime.other_homes()) if hasattr(runtime, "other_homes") else []
+    if others:
+        raise SandboxNameInUse(
+            f"sandbox {name!r} is already in use by another servicelab home ({', '.join(others)}); "
+            f"choose another name with --sandbox NAME, or take that one down with "
+            f"SERVICELAB_HOME={others[0]} servicelab --sandbox {name} sandbox down"
+        )
 
 
 def _identity(directory: Path) -> tuple[int, int] | None:

@@ -82,6 +82,27 @@ def test_foreign_containers_are_never_touched(rt, foreign):
     assert foreign.status == "running"
 
 
+def test_one_sandbox_name_in_two_homes_never_shares_a_container():
+    name = new_sandbox_name()
+    first, cleanup = docker_runtime(name)
+    first.home = "/home/a/servicelab"
+    second = DockerRuntime(name, client=first.client, home="/home/b/servicelab")
+    try:
+        launched = first.launch(spec(first, "e" * 32))
+        assert first.client.api.inspect_container(launched.container_id)["Config"]["Labels"][base.LABEL_HOME] \
+            == "/home/a/servicelab"
+        assert second.list_owned() == [] and [c.task_id for c in first.list_owned()] == ["e" * 32]
+        assert second.other_homes() == {"/home/a/servicelab"} and first.other_homes() == set()
+        for action in (second.stop, second.remove, second.kill):
+            with pytest.raises(base.NotOwned):
+                action(launched.container_id)
+        # A container from before homes were stamped still belongs to its sandbox name.
+        unstamped = DockerRuntime(name, client=first.client).launch(spec(first, "f" * 32))
+        assert {c.container_id for c in second.list_owned()} == {unstamped.container_id}
+    finally:
+        cleanup()
+
+
 def test_stop_is_prompt_and_reports_sigterm(rt):
     launched = rt.launch(spec(rt, "e" * 32))
     started = time.monotonic()

@@ -183,6 +183,18 @@ def test_a_deleted_sandbox_directory_stops_its_control_plane_and_its_tasks(lab):
     assert docker_containers(lab.name) == []
 
 
+def test_a_sandbox_name_another_home_uses_is_refused_with_the_way_out(lab, tmp_path):
+    lab.run("service", "create", "web", "--count", "1")
+    lab.wait_running("web", 1)
+    other = CliSandbox(tmp_path / "other-home")
+    other.name, other.env["SERVICELAB_SANDBOX"] = lab.name, lab.name
+    refused = other.run("service", "ls", check=False)
+    assert refused.returncode != 0
+    assert f"sandbox {lab.name!r} is already in use by another servicelab home ({lab.home.resolve()})" in refused.stderr
+    assert f"SERVICELAB_HOME={lab.home.resolve()} servicelab --sandbox {lab.name} sandbox down" in refused.stderr
+    assert len(lab.tasks("web")) == 1 and len(docker_containers(lab.name)) == 1, "the first home's task was touched"
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

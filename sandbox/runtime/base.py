@@ -20,6 +20,8 @@ LABEL_TASK = "servicelab.task"
 LABEL_TASK_DEFINITION = "servicelab.task-definition"
 LABEL_INSTANCE = "servicelab.instance"
 LABEL_ZONE = "servicelab.zone"
+LABEL_HOME = "servicelab.home"
+"""The servicelab home (SERVICELAB_HOME) a container belongs to: a sandbox name is only unique within one."""
 
 # Observed container states, normalised across runtimes.
 CREATED = "created"

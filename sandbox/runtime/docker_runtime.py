@@ -31,6 +31,7 @@ from .base import (
     HEALTH_NONE,
     HEALTH_STARTING,
     HEALTH_UNHEALTHY,
+    LABEL_HOME,
     LABEL_SANDBOX,
     LABEL_TASK,
     RUNNING,
@@ -141,8 +142,10 @@ class DockerRuntime:
 
     name = "docker"
 
-    def __init__(self, sandbox: str, client=None) -> None:
+    def __init__(self, sandbox: str, client=None, home: str | None = None) -> None:
         self.sandbox = sandbox
+        self.home = home
+        """The servicelab home, stamped on what we create; None claims the sandbox name alone."""
         self.client = client if client is not None else connect()
         self._lock = threading.Lock()
         self._ours: set[str] = set()  # full ids known to carry our label (labels never change)
@@ -164,6 +167,19 @@ class DockerRuntime:
         except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
             raise RuntimeUnavailable(unavailable_message(exc)) from None
 
+    def _mine(self, labels: dict[str, str]) -> bool:
+        """Our sandbox's name, and our home's (a container from before homes were stamped is ours)."""
+        if labels.get(LABEL_SANDBOX) != self.sandbox:
+            return False
+        return self.home is None or labels.get(LABEL_HOME, self.home) == self.home
+
+    def other_homes(self) -> set[str]:
+        """Homes whose containers carry this sandbox's name: another servicelab uses the name."""
+        with self._engine("list containers"):
+            summaries = self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
+        homes = {(s.get("Labels") or {}).get(LABEL_HOME) for s in summaries}
+        return {h for h in homes if h and h != self.home}
+
     def _own(self, container_id: str) -> bool:
         """True if the container is ours, False if it is gone; NotOwned if it belongs to others."""
         with self._lock:
@@ -174,7 +190,7 @@ class DockerRuntime:
                 attrs = self.client.api.inspect_container(container_id)
             except docker.errors.NotFound:
                 return False
-        if (attrs.get("Config", {}).get("Labels") or {}).get(LABEL_SANDBOX) != self.sandbox:
+        if not self._mine(attrs.get("Config", {}).get("Labels") or {}):
             raise NotOwned(f"container {container_id[:12]} does not belong to sandbox {self.sandbox}; leaving it alone")
         with self._lock:
             self._ours.add(attrs["Id"])
@@ -195,7 +211,7 @@ class DockerRuntime:
         args: dict = {
             "image": spec.image,
             "name": self.container_name(spec.task_id),
-            "labels": spec.labels,
+            "labels": {**spec.labels, LABEL_HOME: self.home} if self.home else spec.labels,
             "detach": True,
             "mem_limit": f"{spec.memory}m",
         }
@@ -340,7 +356,7 @@ class DockerRuntime:
     def _observe(self, summary: dict) -> ObservedContainer | None:
         labels = summary.get("Labels") or {}
         task_id = labels.get(LABEL_TASK)
-        if not task_id or labels.get(LABEL_SANDBOX) != self.sandbox:
+        if not task_id or not self._mine(labels):
             return None
         status = summary.get("Status") or ""
         state = _STATES.get(summary.get("State", ""), EXITED)
@@ -415,8 +431,9 @@ class DockerRuntime:
         action = (event.get("Action") or event.get("status") or "").partition(":")[0]
         if action not in WATCHED_ACTIONS and action != "health_status":
             return
-        task_id = ((event.get("Actor") or {}).get("Attributes") or {}).get(LABEL_TASK)
-        if not task_id:
+        attributes = (event.get("Actor") or {}).get("Attributes") or {}
+        task_id = attributes.get(LABEL_TASK)
+        if not task_id or not self._mine(attributes):  # an event's attributes carry the labels
             return
         container_id = (event.get("Actor") or {}).get("ID") or event.get("id") or ""
         with self._lock:
@@ -510,7 +527,8 @@ class DockerRuntime:
                 self.client.api.inspect_network(name)
             except docker.errors.NotFound:
                 try:
-                    self.client.api.create_network(name, driver="bridge", labels={LABEL_SANDBOX: self.sandbox})
+                    labels = {LABEL_SANDBOX: self.sandbox, **({LABEL_HOME: self.home} if self.home else {})}
+                    self.client.api.create_network(name, driver="bridge", labels=labels)
                 except docker.errors.APIError as exc:
                     if "already exists" not in api_reason(exc):  # a concurrent launch made it first
                         raise
@@ -520,6 +538,8 @@ class DockerRuntime:
         """Remove the sandbox's networks (only those carrying its label)."""
         with self._engine("remove the sandbox's networks"):
             for network in self.client.api.networks(filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"}):
+                if not self._mine(network.get("Labels") or {}):
+                    continue
                 try:
                     self.client.api.remove_network(network["Id"])
                 except docker.errors.NotFound:

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from .. import paths
 from .base import RuntimeUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def select_runtime(kind: str | None, sandbox: str, directory: Path):
         from .docker_runtime import DockerRuntime
 
         try:
-            return DockerRuntime(sandbox)
+            return DockerRuntime(sandbox, home=str(paths.home().resolve()))
         except RuntimeUnavailable:
             if kind == "docker":
                 raise
