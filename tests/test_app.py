@@ -245,6 +245,14 @@ class TestLivePanel:
             assert "changing" in header_text(app)
             assert row_cells(app, s.task(4)["taskId"])[1].strip() == "PENDING"
 
+    async def test_a_health_check_grace_period_is_said_in_the_header(self, app) -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_lesson(pilot)
+            assert "grace" not in header_text(app)  # the default, 0, goes unsaid
+            app.link.push(s.snapshot([{**s.service(), "healthCheckGracePeriodSeconds": 90}], version=11))
+            await pilot.pause()
+            assert "chaos off · health check grace 90s" in header_text(app)
+
     async def test_engine_down_and_back_shows_in_the_status_bar(self, app) -> None:
         from tutor.widgets.status_bar import StatusBar
 

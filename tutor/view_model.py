@@ -41,6 +41,8 @@ class ServiceView:
     """(createdAt, message), newest first, in ECS's wording."""
     decisions: list[tuple[float, str]]
     """(at, text), newest first: the reconciler's reasoning."""
+    grace_seconds: int = 0
+    """healthCheckGracePeriodSeconds: failed health checks ignored this long after a task starts."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def service_view(snapshot: Snapshot | None, name: str | None) -> ServiceView | N
         chaos=service.get("chaos"),
         events=[(e["createdAt"], e["message"]) for e in service.get("events", [])],
         decisions=[(d.get("at", 0.0), d.get("text", "")) for d in service.get("decisions", [])],
+        grace_seconds=service.get("healthCheckGracePeriodSeconds") or 0,
     )
 
 
@@ -185,6 +188,11 @@ def header_words(view: ServiceView) -> list[str]:
     if view.status != "ACTIVE":
         words.insert(0, view.status)
     return words
+
+
+def setting_words(view: ServiceView) -> list[str]:
+    """Settings worth a line only when they are not the default."""
+    return [f"health check grace {view.grace_seconds}s"] if view.grace_seconds else []
 
 
 def chaos_words(chaos: dict[str, Any] | None, now: float) -> str:

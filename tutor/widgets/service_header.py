@@ -7,7 +7,7 @@ import time
 from textual.content import Content
 from textual.widgets import Static
 
-from ..view_model import ServiceView, chaos_words, header_words
+from ..view_model import ServiceView, chaos_words, header_words, setting_words
 
 
 class ServiceHeader(Static):
@@ -28,7 +28,7 @@ class ServiceHeader(Static):
         now = time.time() if now is None else now
         chaos = chaos_words(view.chaos, now) if view else ""
         key = (view.name, view.status, view.task_definition, tuple(header_words(view)), chaos,
-               tuple(services)) if view else (None, tuple(services), connected)
+               tuple(setting_words(view)), tuple(services)) if view else (None, tuple(services), connected)
         if key == self._key:
             return
         self._key = key
@@ -60,4 +60,5 @@ class ServiceHeader(Static):
             counts.insert(0, Content.from_markup("[$text-warning]$status[/]", status=view.status))
         chaos_line = (Content.from_markup("[$text-error]$chaos[/]", chaos=chaos) if view.chaos
                       else Content(chaos))
-        return Content("\n").join([title, Content(separator).join(counts), chaos_line])
+        settings = Content(separator).join([chaos_line, *map(Content, setting_words(view))])
+        return Content("\n").join([title, Content(separator).join(counts), settings])
