@@ -22,9 +22,23 @@ from .. import errors
 
 @functools.lru_cache(maxsize=1)
 def service_model():
-    import botocore.session
+    import botocore.loaders
+    import botocore.model
 
-    return botocore.session.get_session().get_service_model("ecs")
+    description = botocore.loaders.Loader().load_service_model("ecs", "service-2")
+    # The model's prose is most of its size, and every learner's control plane holds one.
+    _drop_documentation(description)
+    return botocore.model.ServiceModel(description, service_name="ecs")
+
+
+def _drop_documentation(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("documentation", None)
+        for value in node.values():
+            _drop_documentation(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_documentation(value)
 
 
 def is_ecs_operation(name: str) -> bool:
