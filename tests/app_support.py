@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons"
 """Lessons that never change, so snapshots do not move when the real lessons are edited."""
@@ -278,3 +278,24 @@ def ops_snapshot(*, zone_b_failed: bool = True, draining: bool = True, time_spee
                  instance(c, status="DRAINING" if draining else "ACTIVE",
                           tasks=[task(n)["taskId"] for n in (2, 3)], cpu_used=256)]
     return snapshot([web, api], tasks, instances=instances, time_speed=time_speed, version=version)
+
+
+def pin_utc(monkeypatch) -> Iterator[None]:
+    """Timestamps on screen use local time; pin it so every machine sees the same frames.
+
+    For an autouse fixture: `yield from pin_utc(monkeypatch)`, after any other settings.
+    """
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def open_first_lesson(pilot) -> None:
+    """Enter on the home screen: the first lesson opens beside the live panel."""
+    from tutor.screens.lesson import LessonScreen
+
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen), what="the lesson screen")
+    await pilot.pause()

@@ -7,12 +7,12 @@ for. tests/test_app_docker.py drives the same app against a real control plane.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from tests import app_support as s
+from tests.app_support import open_first_lesson
 from tutor.lessons import ServiceSetup
 from tutor.messages import LinkStateChanged
 from tutor.progress import DONE, Progress
@@ -22,25 +22,12 @@ SIZE = (150, 45)
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch):
-    """Timestamps on screen use local time; pin it so every machine sees the same frames."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from s.pin_utc(monkeypatch)
 
 
 @pytest.fixture
 def app(tmp_path: Path):
     return s.frozen_app(tmp_path=tmp_path)
-
-
-async def open_first_lesson(pilot) -> None:
-    from tutor.screens.lesson import LessonScreen
-
-    await pilot.press("enter")
-    await s.wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen), what="the lesson screen")
-    await pilot.pause()
 
 
 def header_text(app) -> str:

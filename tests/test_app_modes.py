@@ -7,7 +7,6 @@ lessons are edited.
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,12 +23,8 @@ AFTER = "Now stop one for real"
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch, tmp_path: Path):
-    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("SERVICELAB_HOME", str(tmp_path / "home"))  # review.json goes here
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from s.pin_utc(monkeypatch)
 
 
 def two_web(desired: int = 2, running: int = 2, pending: int = 0, version: int = 7) -> dict:

@@ -7,7 +7,6 @@ turns the SVG into a PNG).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,9 @@ def no_cursor_blink(pilot) -> None:
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch, tmp_path: Path):
-    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("SERVICELAB_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("NO_COLOR", raising=False)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from s.pin_utc(monkeypatch)
 
 
 def test_quiz(snap_compare, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import app_support as s
+from tests.app_support import open_first_lesson
 
 SIZE = (150, 45)
 A, B, C = s.ZONE_OF
@@ -20,19 +21,7 @@ A, B, C = s.ZONE_OF
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-async def open_first_lesson(pilot) -> None:
-    from tutor.screens.lesson import LessonScreen
-
-    await pilot.press("enter")
-    await s.wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen), what="the lesson screen")
-    await pilot.pause()
+    yield from s.pin_utc(monkeypatch)
 
 
 def view(app, name: str):

@@ -7,7 +7,6 @@ after looking at the HTML report.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,8 @@ TERMINAL = (150, 45)
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.delenv("NO_COLOR", raising=False)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from s.pin_utc(monkeypatch)
 
 
 def no_cursor_blink(pilot) -> None:
