@@ -299,3 +299,27 @@ async def open_first_lesson(pilot) -> None:
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen), what="the lesson screen")
     await pilot.pause()
+
+
+def real_app(lessons_root: Path, tmp_path: Path, monkeypatch) -> Iterator[Any]:
+    """The app on a sandbox of its own on the real engine; torn down whatever the test did.
+
+    For a fixture: `yield from real_app(...)`. A broken image build fails the test, never skips it.
+    """
+    from tests.docker_support import _image_ready, require_docker
+    from tutor.app import ServicelabApp
+    from tutor.history import CommandHistory
+    from tutor.progress import Progress
+
+    require_docker()
+    _image_ready()
+    home = tmp_path / "home"
+    monkeypatch.setenv("SERVICELAB_HOME", str(home))
+    name = new_sandbox_name()
+    app = ServicelabApp(name, runtime="docker", lessons_root=lessons_root,
+                        progress=Progress.load(home / "progress.json"), history=CommandHistory(None))
+    try:
+        yield app
+    finally:
+        sandbox_down(name, home)
+        assert leftover_containers(name) == [], f"containers of sandbox {name} left behind"

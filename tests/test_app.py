@@ -517,7 +517,7 @@ class TestQuit:
             await pilot.press("q")
             await s.wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             await pilot.press("k")
-            await pilot.pause()
+            await s.wait_until(pilot, lambda: not app.is_running, what="the app exiting")
         assert app.link.state == "live"
 
     async def test_stop_shuts_the_sandbox_down_then_exits(self, app) -> None:
@@ -527,7 +527,7 @@ class TestQuit:
             await pilot.press("q")
             await s.wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             await pilot.press("s")
-            await pilot.pause()
+            await s.wait_until(pilot, lambda: not app.is_running, what="the app exiting")
         assert app.link.state == "stopped"
 
     async def test_escape_stays(self, app) -> None:

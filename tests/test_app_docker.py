@@ -6,7 +6,6 @@ Each test has its own SERVICELAB_HOME and sandbox name, and always ends with
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -18,40 +17,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SIZE = (160, 45)
 
 
-def _docker_ready() -> str | None:
-    try:
-        from sandbox.image import ensure_image
-
-        ensure_image()
-    except Exception as exc:  # no engine, no permission, build failure
-        return f"Docker is not usable here: {exc}"
-    return None
-
-
-@pytest.fixture(scope="module")
-def docker_ready():
-    reason = _docker_ready()
-    if reason:
-        pytest.skip(reason)
-
-
 @pytest.fixture
-def real_app(docker_ready, tmp_path: Path, monkeypatch):
-    """The app on a sandbox of its own; torn down whatever the test did."""
-    from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
-    from tutor.progress import Progress
-
-    home = tmp_path / "home"
-    monkeypatch.setenv("SERVICELAB_HOME", str(home))
-    name = s.new_sandbox_name()
-    app = ServicelabApp(name, runtime="docker", lessons_root=s.FIXTURE_LESSONS,
-                        progress=Progress.load(home / "progress.json"), history=CommandHistory(None))
-    try:
-        yield app
-    finally:
-        s.sandbox_down(name, home)
-        assert s.leftover_containers(name) == [], f"containers of sandbox {name} left behind"
+def real_app(tmp_path: Path, monkeypatch):
+    yield from s.real_app(s.FIXTURE_LESSONS, tmp_path, monkeypatch)
 
 
 def tasks(app, status: str | None = None) -> list:
@@ -138,9 +106,7 @@ class TestRealSandbox:
             await pilot.press("q")
             await s.wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             await pilot.press("s")
-            deadline = time.monotonic() + 60
-            while app.is_running and time.monotonic() < deadline:
-                await pilot.pause(0.1)
+            await s.wait_until(pilot, lambda: not app.is_running, timeout=60, what="the app exiting")
         assert app.link.state == "stopped"
         assert s.leftover_containers(app.link.sandbox) == []
 

@@ -22,28 +22,7 @@ SIZE = (160, 45)
 
 @pytest.fixture
 def real_app(tmp_path: Path, monkeypatch):
-    from tests.docker_support import require_docker
-    from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
-    from tutor.progress import Progress
-
-    require_docker()
-    try:
-        from sandbox.image import ensure_image
-
-        ensure_image()
-    except Exception as exc:  # no permission, build failure
-        pytest.skip(f"Docker is not usable here: {exc}")
-    home = tmp_path / "home"
-    monkeypatch.setenv("SERVICELAB_HOME", str(home))
-    name = s.new_sandbox_name()
-    app = ServicelabApp(name, runtime="docker", lessons_root=MODES, progress=Progress.load(home / "progress.json"),
-                        history=CommandHistory(None))
-    try:
-        yield app
-    finally:
-        s.sandbox_down(name, home)
-        assert s.leftover_containers(name) == [], f"containers of sandbox {name} left behind"
+    yield from s.real_app(MODES, tmp_path, monkeypatch)
 
 
 def running(app, group: str) -> int:

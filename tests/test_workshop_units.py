@@ -152,8 +152,8 @@ class TestQuotas:
         sb, control = self.sandbox()
         sb.create_service("default", "web", "web:1", 4)
         sb.quota = quotas.Quota(max_tasks=2, cpu=1024, memory=256)  # lowered meanwhile
-        sb.update_service("default", "web", desired_count=3)
-        sb.delete_service("default", "web", force=True)
+        assert sb.update_service("default", "web", desired_count=3).desired_count == 3
+        assert sb.delete_service("default", "web", force=True).status == "DRAINING"
 
     def test_a_task_that_can_never_place_is_not_counted(self):
         # The right-sizing lesson creates an oversized service on purpose, to see ECS refuse to place it.
@@ -186,6 +186,9 @@ class TestQuotas:
         sb, control, runtime, clock = fake_sandbox()
         sb.create_service("default", "web", "web:1", 50)
         settle(control)
+        # No quota refuses it; the three default instances place 48, and placement says why.
+        assert sb.store.service("default", "web").desired_count == 50
+        assert sum(1 for t in sb.store.tasks_of("default", "web") if t.is_live) == 48
 
 
 # -- tokens and signatures ------------------------------------------------------------------------
