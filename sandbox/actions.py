@@ -16,7 +16,7 @@ from . import errors, placement, quotas
 from . import events as wording
 from .autoscaling import policy as scaling
 from .lb import settings as lb_settings
-from .controller import DECISIONS_KEPT, ControlPlane, _oneoff_key, _service_key
+from .controller import DECISIONS_KEPT, ControlPlane, _oneoff_key, _service_key, key_of
 from .model import (
     ACTIVE,
     DRAINING,
@@ -519,7 +519,7 @@ class Sandbox:
                 task.stop_code = USER_INITIATED
                 task.stopped_reason = reason or "Task stopped by user"
                 task.version += 1
-                self._commit(f"service:{task.cluster}/{task.service}" if task.service else _oneoff_key(task.cluster))
+                self._commit(key_of(task))
             return task
 
     def run_task(self, cluster: str, task_definition: str, count: int = 1) -> list[Task]:

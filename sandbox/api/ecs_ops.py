@@ -475,8 +475,7 @@ def list_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
             key=lambda t: t.created_at,
         )
         if body.get("startedBy"):
-            # Filter on what DescribeTasks shows, so the two can never disagree.
-            tasks = [t for t in tasks if task_shape(sb, t, arns).get("startedBy") == body["startedBy"]]
+            tasks = [t for t in tasks if shapes.started_by(t) == body["startedBy"]]
     return _listed("taskArns", [arns.task(cluster, t.task_id) for t in tasks], body, 100)
 
 

@@ -258,6 +258,11 @@ def scaling(s: Service) -> dict[str, Any] | None:
     }
 
 
+def started_by(t: Task) -> str | None:
+    """A task's startedBy: the deployment that started it (ListTasks filters on the same value)."""
+    return t.deployment_id
+
+
 def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) -> dict[str, Any]:
     container: dict[str, Any] = {
         "containerArn": arns.container(t.cluster, t.task_id),
@@ -307,8 +312,8 @@ def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) ->
     if extras:
         shape.update(taskId=t.task_id, taskDefinition=t.task_definition, containerId=t.container_id,
                      containerInstanceId=t.instance_id)
-    if t.deployment_id:
-        shape["startedBy"] = t.deployment_id
+    if started_by(t):
+        shape["startedBy"] = started_by(t)
     for field, value in (
         ("startedAt", t.started_at),
         ("stoppingAt", t.stopping_at),

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import click
 
-from .context import LabGroup, Lab
-from . import aws_cmds, cluster_cmds, instance_cmds, lb_cmds, sandbox_cmds, scaling_cmds, service_cmds, task_cmds, taskdef_cmds, traffic_cmds
+from . import (
+    aws_cmds,
+    cluster_cmds,
+    instance_cmds,
+    lb_cmds,
+    sandbox_cmds,
+    scaling_cmds,
+    service_cmds,
+    task_cmds,
+    taskdef_cmds,
+    traffic_cmds,
+)
+from .context import Lab, LabGroup
 
 
 @click.group(cls=LabGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

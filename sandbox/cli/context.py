@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from .. import errors, paths
-from ..timefmt import clock, duration
 from ..client import Client, ControlPlaneDown
+from ..timefmt import clock, duration
 
 
 class Lab:
@@ -122,3 +122,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON w
 def fail(message: str, status: int = 1) -> None:
     click.echo(f"servicelab: error: {message}", err=True)
     sys.exit(status)
+
+
+def aws_twin(text: str, tool: str = "ecs") -> None:
+    """Show the real CLI's twin of what was just done, so it becomes familiar."""
+    click.echo(click.style(f"  aws {tool} {text}", dim=True), err=True)

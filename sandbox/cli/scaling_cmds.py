@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import click
 
-from .context import Lab, clock_time, emit_json, json_option
+from .context import Lab, aws_twin, clock_time, emit_json, json_option
 
 
 @click.group("scaling")
 def scaling_group() -> None:
     """Auto scaling: target tracking on average CPU or on requests per target."""
-
-
-def _aws(text: str) -> None:
-    click.echo(click.style(f"  aws application-autoscaling {text}", dim=True), err=True)
 
 
 @scaling_group.command("set")
@@ -43,12 +39,12 @@ def set_cmd(lab: Lab, name: str, metric: str, target: float, min_capacity: int, 
     click.echo(f"service {name}: keeping {s['metricName']} at {s['target']:g}, between {s['min']} and {s['max']} tasks "
                f"(cooldowns: out {s['scaleOutCooldown']:g}s, in {s['scaleInCooldown']:g}s)")
     resource = f"service/{lab.cluster}/{name}"
-    _aws(f"register-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-         f"--resource-id {resource} --min-capacity {min_capacity} --max-capacity {max_capacity}")
-    _aws(f"put-scaling-policy --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-         f"--resource-id {resource} --policy-type TargetTrackingScaling --policy-name {name}-{metric} "
-         f"--target-tracking-scaling-policy-configuration 'TargetValue={target:g},PredefinedMetricSpecification="
-         f"{{PredefinedMetricType={s['metricName']}}},ScaleOutCooldown={scale_out_cooldown:g},ScaleInCooldown={scale_in_cooldown:g}'")
+    aws_twin(f"register-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
+             f"--resource-id {resource} --min-capacity {min_capacity} --max-capacity {max_capacity}", tool="application-autoscaling")
+    aws_twin(f"put-scaling-policy --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
+             f"--resource-id {resource} --policy-type TargetTrackingScaling --policy-name {name}-{metric} "
+             f"--target-tracking-scaling-policy-configuration 'TargetValue={target:g},PredefinedMetricSpecification="
+             f"{{PredefinedMetricType={s['metricName']}}},ScaleOutCooldown={scale_out_cooldown:g},ScaleInCooldown={scale_in_cooldown:g}'", tool="application-autoscaling")
 
 
 @scaling_group.command("show")
@@ -85,8 +81,8 @@ def off_cmd(lab: Lab, name: str) -> None:
     """Remove the service's scaling policy; the desired count stays where it is."""
     lab.lab("DeleteScalingPolicy", cluster=lab.cluster, service=name)
     click.echo(f"service {name}: auto scaling off")
-    _aws(f"deregister-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-         f"--resource-id service/{lab.cluster}/{name}")
+    aws_twin(f"deregister-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
+             f"--resource-id service/{lab.cluster}/{name}", tool="application-autoscaling")
 
 
 def register(cli: click.Group) -> None:

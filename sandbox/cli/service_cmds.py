@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .context import Lab, clock_time, emit_json, json_option, table
+from .context import Lab, aws_twin, clock_time, emit_json, json_option, table
 
 
 def _describe(lab: Lab, name: str) -> dict:
@@ -19,11 +19,6 @@ def _describe(lab: Lab, name: str) -> dict:
             f"Service not found: {name!r} in cluster {lab.cluster!r}. See `servicelab service ls`."
         )
     return result["services"][0]
-
-
-def _aws(text: str) -> None:
-    """Show the real CLI's twin of what was just done, so it becomes familiar."""
-    click.echo(click.style(f"  aws ecs {text}", dim=True), err=True)
 
 
 @click.group("service")
@@ -169,7 +164,7 @@ def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constra
     if lb:
         aws += (f" --load-balancers targetGroupArn={lb['targetGroupArn']},"
                 f"containerName={lb['containerName']},containerPort={lb['containerPort']}")
-    _aws(aws)
+    aws_twin(aws)
 
 
 @service_group.command("scale")
@@ -185,7 +180,7 @@ def scale_cmd(lab: Lab, name: str, count: int, as_json: bool) -> None:
         return
     s = result["service"]
     click.echo(f"service {name}: desired {count} (running {s['runningCount']}, pending {s['pendingCount']})")
-    _aws(f"update-service --cluster {lab.cluster} --service {name} --desired-count {count}")
+    aws_twin(f"update-service --cluster {lab.cluster} --service {name} --desired-count {count}")
 
 
 @service_group.command("update")
@@ -226,7 +221,7 @@ def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, for
     if grace is not None:
         parts.append(f"--health-check-grace-period-seconds {grace}")
         click.echo(f"service {name}: health check grace period {grace}s")
-    _aws(" ".join(parts))
+    aws_twin(" ".join(parts))
 
 
 @service_group.command("ls")
@@ -259,10 +254,12 @@ def ls_cmd(lab: Lab, as_json: bool) -> None:
 @click.pass_obj
 def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
     """Show a service: counts, deployment, recent events and the scheduler's reasoning."""
-    s = _describe(lab, name)
     if as_json:
-        emit_json(s)
+        emit_json(_describe(lab, name))
         return
+    # One read, as the app's live panel makes it: the service with its tasks and the scheduler's why.
+    snapshot = lab.lab("Watch", cluster=lab.cluster, sinceVersion=-1, timeoutSeconds=0)
+    s = next((x for x in snapshot["services"] if x["serviceName"] == name), None) or _describe(lab, name)
     click.echo(f"service {s['serviceName']}  ({s['status']})")
     click.echo(f"  task definition  {s['taskDefinition'].rsplit('/', 1)[-1]}")
     click.echo(f"  desired {s['desiredCount']}   running {s['runningCount']}   pending {s['pendingCount']}")
@@ -275,15 +272,14 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
                    f"running {d['runningCount']}/{d['desiredCount']}  {d['rolloutState']}"
                    + (f"  failed {d['failedTasks']}" if d["failedTasks"] else ""))
     zones = {}
-    for t in lab.lab("Tasks", cluster=lab.cluster, service=name)["tasks"]:
-        if t["lastStatus"] == "RUNNING" and t.get("availabilityZone"):
+    for t in snapshot["tasks"]:
+        if t.get("group") == f"service:{name}" and t["lastStatus"] == "RUNNING" and t.get("availabilityZone"):
             zones[t["availabilityZone"]] = zones.get(t["availabilityZone"], 0) + 1
     if zones:
         click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in sorted(zones.items())))
     if s.get("healthCheckGracePeriodSeconds"):
         click.echo(f"  health checks    failures ignored for {s['healthCheckGracePeriodSeconds']}s after a task starts")
-    snapshot = lab.lab("Watch", cluster=lab.cluster, sinceVersion=-1, timeoutSeconds=0)
-    why = next((x.get("decisions") or [] for x in snapshot["services"] if x["serviceName"] == name), [])
+    why = s.get("decisions") or []
     if why:
         click.echo("  why (the scheduler's last decisions):")
         for d in why[:5]:
@@ -343,7 +339,7 @@ def delete_cmd(lab: Lab, name: str, force: bool) -> None:
     """Delete a service: it drains its tasks (DRAINING), then becomes INACTIVE."""
     lab.ecs("DeleteService", cluster=lab.cluster, service=name, force=force)
     click.echo(f"service {name} is DRAINING; its tasks are being stopped")
-    _aws(f"delete-service --cluster {lab.cluster} --service {name}{' --force' if force else ''}")
+    aws_twin(f"delete-service --cluster {lab.cluster} --service {name}{' --force' if force else ''}")
 
 
 @click.command("chaos")

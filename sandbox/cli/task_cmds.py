@@ -8,11 +8,7 @@ import sys
 
 import click
 
-from .context import Lab, ago, clock_time, emit_json, json_option, table
-
-
-def _aws(text: str) -> None:
-    click.echo(click.style(f"  aws ecs {text}", dim=True), err=True)
+from .context import Lab, ago, aws_twin, clock_time, emit_json, json_option, table
 
 
 def _one(lab: Lab, task: str) -> dict:
@@ -94,7 +90,7 @@ def stop_cmd(lab: Lab, task_id: str, reason: str | None) -> None:
     t = lab.ecs("StopTask", cluster=lab.cluster, task=task_id, reason=reason)["task"]
     tid = t["taskArn"].rsplit("/", 1)[-1]
     click.echo(f"task {tid[:12]} stopping ({t['group']})")
-    _aws(f"stop-task --cluster {lab.cluster} --task {tid}" + (f" --reason {reason!r}" if reason else ""))
+    aws_twin(f"stop-task --cluster {lab.cluster} --task {tid}" + (f" --reason {reason!r}" if reason else ""))
 
 
 @task_group.command("kill")
@@ -122,7 +118,7 @@ def run_cmd(lab: Lab, task_def: str, count: int, as_json: bool) -> None:
         click.echo(f"task {t['taskArn'].rsplit('/', 1)[-1][:12]} started ({t['group']}){where}")
     for f in result["failures"]:
         click.echo(f"not placed: {f['reason']}: {f.get('detail', '')}", err=True)
-    _aws(f"run-task --cluster {lab.cluster} --task-definition {task_def} --count {count}")
+    aws_twin(f"run-task --cluster {lab.cluster} --task-definition {task_def} --count {count}")
     if result["failures"] and not result["tasks"]:
         raise SystemExit(1)
 

@@ -248,8 +248,7 @@ class LoadBalancers:
                                     target.port, new, target.reason)
 
     def _service(self, key: str):
-        cluster, _, name = key.partition("/")
-        return self.store.service(cluster, name)
+        return self.store.services.get(key)  # keyed by Service.key, "cluster/name"
 
     def _touch(self, key: str) -> None:
         self.store.bump()

@@ -175,9 +175,7 @@ class DockerRuntime:
 
     def other_homes(self) -> set[str]:
         """Homes whose containers carry this sandbox's name: another servicelab uses the name."""
-        with self._engine("list containers"):
-            summaries = self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
-        homes = {(s.get("Labels") or {}).get(LABEL_HOME) for s in summaries}
+        homes = {(s.get("Labels") or {}).get(LABEL_HOME) for s in self._summaries()}
         return {h for h in homes if h and h != self.home}
 
     def _own(self, container_id: str) -> bool:
@@ -336,10 +334,7 @@ class DockerRuntime:
     def list_owned(self) -> list[ObservedContainer]:
         with self._lock:
             before = set(self._ours)
-        with self._engine("list containers"):
-            # The low-level summary: one request, where the high-level list inspects each container.
-            summaries = self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
-        observed = [o for o in map(self._observe, summaries) if o is not None]
+        observed = [o for o in map(self._observe, self._summaries()) if o is not None]
         with self._lock:
             observed = [
                 replace(o, state=EXITED, exit_code=self._died[o.container_id], health=HEALTH_NONE)
@@ -352,6 +347,12 @@ class DockerRuntime:
             # Keep ids added while we listed (a launch in flight); drop ones that disappeared.
             self._ours = {o.container_id for o in observed} | (self._ours - before)
         return observed
+
+    def _summaries(self) -> list[dict]:
+        """Every container carrying this sandbox's name, whichever home it belongs to."""
+        with self._engine("list containers"):
+            # The low-level summary: one request, where the high-level list inspects each container.
+            return self.client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"})
 
     def _observe(self, summary: dict) -> ObservedContainer | None:
         labels = summary.get("Labels") or {}

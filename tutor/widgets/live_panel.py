@@ -124,7 +124,7 @@ class LivePanel(Vertical):
 
     def show_stats(self, stats: dict[str, dict[str, Any]]) -> None:
         self.stats = stats
-        self._render_table()
+        self._render_clocked()
 
     def select_service(self, name: str) -> None:
         self._switch(name)
@@ -232,9 +232,6 @@ class LivePanel(Vertical):
         rows = task_rows(self.snapshot, self.service, self.stats, self.now()) if self.service or self.snapshot else []
         table = self.query_one(TaskTable)
         table.show_rows(rows)
-        if self.snapshot is not None:
-            # Clock-based words (the chaos countdown); the header skips an unchanged draw.
-            self.query_one(ServiceHeader).show(self.view, service_names(self.snapshot), self.connected, self.now())
         if self._timer is not None:
             self._timer.reset()  # stats redraw every few seconds; the tick is for quiet times
         self._show_detail()
@@ -247,8 +244,17 @@ class LivePanel(Vertical):
 
     def _tick(self) -> None:
         """Uptimes and the chaos countdown move on while nothing else redraws them."""
-        if self.snapshot is not None:
-            self._render_table()
+        self._render_clocked()
+
+    def _render_clocked(self) -> None:
+        """What changes with the clock alone: the table's uptimes and the header's chaos countdown.
+
+        Every such redraw resets the tick, so stats arriving every few seconds never race it.
+        """
+        if self.snapshot is None:
+            return
+        self._render_table()
+        self.query_one(ServiceHeader).show(self.view, service_names(self.snapshot), self.connected, self.now())
 
     def _show_detail(self) -> None:
         task = self.selected_task

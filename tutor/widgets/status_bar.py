@@ -8,6 +8,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ..ops_view import speed_words, time_speed
+
 LINK_WORDS = {
     "connecting": "connecting…",
     "starting": "starting the sandbox…",
@@ -55,11 +57,7 @@ class StatusBar(Static):
             self.api = status.get("api") or self.api
             self.engine_ok = bool(engine.get("ok", True))
             self.engine_error = engine.get("error") or ""
-            try:
-                speed = float(status.get("timeSpeed") or 1.0)
-            except (TypeError, ValueError):
-                speed = 1.0
-            self.speed = speed if speed > 0 else 1.0
+            self.speed = time_speed({"status": status})
 
     def show_link(self, state: str, detail: str, api: str) -> None:
         self.link = state
@@ -85,8 +83,6 @@ class StatusBar(Static):
         parts.append(Content(f"API {self.api or '-'}")
                      + Content.from_markup(" ([b]A[/b] aws-env)" if self.api else ""))
         if self.speed != 1.0:
-            from ..ops_view import speed_words
-
             parts.append(Content.from_markup("[$text-warning]$words[/]", words=speed_words(self.speed, self.plain)))
         if self.link in ("live",) and self.engine_ok:
             parts.append(Content.from_markup("[$text-success]engine ok[/]"))

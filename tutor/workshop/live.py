@@ -95,8 +95,8 @@ class WorkshopMode:
             self.share()
 
     def share(self) -> None:
-        if self._sharing_busy or self.sharing is None:
-            return
+        if self._sharing_busy or self.sharing is None or not self.sharing.enabled:
+            return  # building the export is the costly part: not for a learner who shares nothing
         document = self.document()
         if not self.sharing.due(document):
             return
