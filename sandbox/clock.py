@@ -8,6 +8,9 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    speed: float
+    """How many times faster than real time it runs (1.0 unless dilated)."""
+
     def now(self) -> float:
         """Seconds since the epoch."""
 
@@ -29,8 +32,9 @@ class SystemClock:
 class FakeClock:
     """A clock that moves only when told to."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
+    def __init__(self, start: float = 1_800_000_000.0, speed: float = 1.0) -> None:
         self._now = start
+        self.speed = speed
         self._lock = threading.Lock()
 
     def now(self) -> float:

@@ -213,7 +213,7 @@ class ControlPlane:
                 self._stopping.wait(1.0)
 
     def _loop(self) -> None:
-        speed = getattr(self.clock, "speed", 1.0) or 1.0
+        speed = self.clock.speed
         while not self._stopping.is_set():
             now = self.clock.now()
             with self.store.lock:

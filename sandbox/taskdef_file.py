@@ -148,13 +148,17 @@ def parse_one(data: Any, where: _Where, index: tuple[int, ...] = ()) -> tuple[Ta
 
 def parse_text(text: str, source: str) -> list[tuple[TaskDefinition, int | None]]:
     """Parse one mapping or a list of mappings."""
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        # One parse for both: the node tree (for error lines) and the data built from it.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise TaskDefinitionFileError(source, mark.line + 1 if mark else None,
                                       f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    finally:
+        loader.dispose()
     where = _Where(source, node)
     if data is None:
         raise TaskDefinitionFileError(source, None, "the file is empty; expected a task definition mapping")

@@ -244,10 +244,10 @@ class ServicelabApp(App[None]):
         return None
 
     def on_sandbox_changed(self, message: SandboxChanged) -> None:
-        previous, self.snapshot = self.snapshot, message.snapshot
+        self.snapshot = message.snapshot
         screen = self._tutor_screen()
         if screen is not None and screen.is_mounted:
-            screen.sandbox_changed(message.snapshot, previous)
+            screen.sandbox_changed(message.snapshot)
 
     def on_link_state_changed(self, message: LinkStateChanged) -> None:
         screen = self._tutor_screen()

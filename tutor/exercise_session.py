@@ -46,12 +46,17 @@ class ExerciseSession:
     def ingest(self, snapshot: dict[str, Any], at: float | None = None) -> bool:
         """Take a new snapshot; returns True when the exercise has just passed."""
         self.timeline.ingest(snapshot, at)
-        if self.passed or not all(r.passed for r in self.results()):
-            return False
+        return self.judge()[1]
+
+    def judge(self) -> tuple[list[Result], bool]:
+        """The checklist now, and whether the exercise has just passed (judged once for both)."""
+        results = self.results()
+        if self.passed or not all(r.passed for r in results):
+            return results, False
         self.passed = True  # latched: passing once is what counts, whatever the learner does next
         if self.progress is not None:
             self.progress.record_exercise_passed(self.lesson.id, self.step.id)
-        return True
+        return results, True
 
     def results(self) -> list[Result]:
         """The checklist: every check with its one-line status."""

@@ -64,7 +64,7 @@ def status(sb: Sandbox, info: ServerInfo) -> dict[str, Any]:
         "stateDir": info.state_dir,
         "startedAt": info.started_at,
         "engine": {"ok": control.engine_ok, "error": control.engine_error},
-        "timeSpeed": getattr(control.clock, "speed", 1.0),
+        "timeSpeed": control.clock.speed,
         "now": control.clock.now(),
         "version": sb.store.version,
         "workshop": info.workshop,

@@ -76,7 +76,7 @@ class AutoScaler:
             except Exception:  # one bad tick must not end auto scaling
                 log.exception("auto scaling tick failed")
                 active = True
-            speed = getattr(self.control.clock, "speed", 1.0) or 1.0
+            speed = self.control.clock.speed
             self._wake.wait(max(MIN_REAL_PERIOD, PERIOD / speed) if active else IDLE_PERIOD)
             self._wake.clear()
 

@@ -113,7 +113,7 @@ class LoadBalancers:
 
     # -- what other threads read ---------------------------------------------------------------
     def speed(self) -> float:
-        return getattr(self.control.clock, "speed", 1.0) or 1.0
+        return self.control.clock.speed
 
     def real(self, sandbox_seconds: float) -> float:
         return sandbox_seconds / self.speed()

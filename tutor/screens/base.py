@@ -54,9 +54,9 @@ class TutorScreen(Screen):
         link = self.tutor.link
         self.status_bar().show_link(link.state, "", link.api)
         if self.tutor.snapshot is not None:
-            self.sandbox_changed(self.tutor.snapshot, None)
+            self.sandbox_changed(self.tutor.snapshot)
 
-    def sandbox_changed(self, snapshot: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    def sandbox_changed(self, snapshot: dict[str, Any]) -> None:
         self.status_bar().show_status(snapshot.get("status", {}))
 
     def link_changed(self, state: str, detail: str, api: str) -> None:
@@ -143,8 +143,8 @@ class SandboxScreen(TutorScreen):
         return self.tutor.cluster
 
     # -- fed by the app ---------------------------------------------------------------------
-    def sandbox_changed(self, snapshot: dict[str, Any], previous: dict[str, Any] | None) -> None:
-        super().sandbox_changed(snapshot, previous)
+    def sandbox_changed(self, snapshot: dict[str, Any]) -> None:
+        super().sandbox_changed(snapshot)
         if self.tutor.plain:
             service = self.panel.service
             for line in (announcements(self._last_snapshot, snapshot, service)

@@ -121,8 +121,8 @@ class LearningScreen(SandboxScreen):
         return super().check_action(action, parameters)
 
     # -- fed by the app ---------------------------------------------------------------------------
-    def sandbox_changed(self, snapshot: dict[str, Any], previous: dict[str, Any] | None) -> None:
-        super().sandbox_changed(snapshot, previous)
+    def sandbox_changed(self, snapshot: dict[str, Any]) -> None:
+        super().sandbox_changed(snapshot)
         try:
             panel = self.exercise
         except NoMatches:  # before compose

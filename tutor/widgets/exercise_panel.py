@@ -166,8 +166,12 @@ class ExercisePanel(Vertical):
         if session is None:
             return
         if self.unavailable is None:
-            just_passed = self._latest is not None and session.ingest(self._latest)
-            self.results = session.results()
+            # `feed` has put every snapshot into the timeline already; only judging is left,
+            # and nothing passes before the sandbox has been seen at all.
+            if self._latest is None:
+                self.results, just_passed = session.results(), False
+            else:
+                self.results, just_passed = session.judge()
             self.symptom_results = session.symptoms()
             if just_passed:
                 self.post_message(self.Recorded())
