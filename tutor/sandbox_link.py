@@ -112,7 +112,8 @@ class SandboxLink:
         self.snapshot: dict[str, Any] | None = None
         """The latest snapshot (written by the watch thread; read on the UI thread)."""
         self._client: Client | None = None
-        self._adapters: list[Any] = []
+        # Weak, so a closed log view's connection is not kept for the app's lifetime.
+        self._adapters: weakref.WeakSet[Any] = weakref.WeakSet()
         self._closed = threading.Event()
         self._wake = threading.Event()
         self._stats_lock = threading.Lock()
@@ -133,7 +134,7 @@ class SandboxLink:
         self._closed.set()
         self._wake.set()
         self._stats_wake.set()
-        for adapter in self._adapters:
+        for adapter in list(self._adapters):
             adapter.abort()
 
     def restart(self) -> None:
@@ -157,7 +158,7 @@ class SandboxLink:
         from sandbox import tokens
 
         client, adapter = abortable_client(address, timeout, tokens.read(self.sandbox))
-        self._adapters.append(adapter)
+        self._adapters.add(adapter)
         if self._closed.is_set():
             adapter.abort()
         return client
@@ -377,7 +378,7 @@ class SandboxLink:
 
         client, adapter = abortable_client(self.api or "http://127.0.0.1:9", timeout=10.0,
                                            token=tokens.read(self.sandbox))
-        self._adapters.append(adapter)
+        self._adapters.add(adapter)
         return client.logs(task, follow=True, tail=200), adapter
 
     # -- stopping ---------------------------------------------------------------------------

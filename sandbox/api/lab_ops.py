@@ -87,15 +87,10 @@ def snapshot(sb: Sandbox, info: ServerInfo, cluster: str | None = None) -> dict[
     """Everything the live panel shows, in one consistent read (the cluster's instances included)."""
     arns = Arns()
     with sb.store.lock:
-        services = [
-            s for s in sb.store.services.values() if cluster is None or s.cluster == cluster
+        service_shapes = [
+            shapes.service_with_extras(s, sb.store.tasks_of(s.cluster, s.name), arns)
+            for s in sb.store.services.values() if cluster is None or s.cluster == cluster
         ]
-        service_shapes = []
-        for s in services:
-            tasks = sb.store.tasks_of(s.cluster, s.name)
-            shape = shapes.service(s, tasks, arns)
-            shape.update(shapes.service_extras(s, tasks))
-            service_shapes.append(shape)
         tasks_out = []
         stopped_seen: dict[tuple[str, str | None], int] = {}
         for t in sorted(sb.store.tasks.values(), key=lambda t: t.stopped_at or t.created_at, reverse=True):
@@ -225,7 +220,7 @@ def op_set_zone_failed(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> d
 @operation("StartChaos")
 def op_start_chaos(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
     s = sb.start_chaos(body.get("cluster", "default"), body["service"], float(body["every"]), float(body["for"]))
-    return {"chaos": shapes.service_extras(s, [])["chaos"]}
+    return {"chaos": shapes.chaos(s)}
 
 
 @operation("StopChaos")
@@ -303,8 +298,8 @@ def op_create_service_with_lb(sb: Sandbox, body: dict[str, Any], info: ServerInf
     request = dict(body["createService"])
     lb_settings.check(body.get("loadBalancer"))  # refuse bad settings before anything exists
     ecs_ops.check("CreateService", request)
-    cluster = request.get("cluster", "default").rsplit("/", 1)[-1]
-    td = sb.task_definition(str(request.get("taskDefinition", "")).rsplit("/", 1)[-1])
+    cluster = ecs_ops._cluster(request)
+    td = sb.task_definition(ecs_ops._td_ref(str(request.get("taskDefinition", ""))))
     if td.container_port is None:
         raise errors.InvalidParameterException(
             f"task definition {td.ref} has no containerPort: a load balancer needs a port to send requests to"
@@ -313,10 +308,7 @@ def op_create_service_with_lb(sb: Sandbox, body: dict[str, Any], info: ServerInf
     with sb.store.lock:
         ecs_ops.OPERATIONS["CreateService"](sb, request, Arns())
         service = sb.set_load_balancer(cluster, request["serviceName"], body.get("loadBalancer") or {})
-        tasks = sb.store.tasks_of(service.cluster, service.name)
-        shape = shapes.service(service, tasks, Arns())
-        shape.update(shapes.service_extras(service, tasks))
-        return {"service": shape}
+        return {"service": shapes.service_with_extras(service, sb.store.tasks_of(service.cluster, service.name), Arns())}
 
 
 @operation("LoadBalancers")

@@ -179,6 +179,16 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
     }
 
 
+def service_with_extras(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
+    """The ECS shape with the tutor's extras beside it, as the live panel reads a service."""
+    return {**service(s, tasks, arns), **service_extras(s, tasks)}
+
+
+def chaos(s: Service) -> dict[str, Any] | None:
+    """The service's chaos run, while one is on."""
+    return {"every": s.chaos.every, "until": s.chaos.until, "stopped": s.chaos.stopped} if s.chaos else None
+
+
 def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
     """What the tutor shows beside the ECS fields."""
     breaker = None
@@ -201,9 +211,7 @@ def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
         "taskDefinitionRef": s.task_definition,
         "steady": bool(s.events) and s.events[0].message.endswith("has reached a steady state."),
         "decisions": s.decisions,
-        "chaos": (
-            {"every": s.chaos.every, "until": s.chaos.until, "stopped": s.chaos.stopped} if s.chaos else None
-        ),
+        "chaos": chaos(s),
         "loadBalancer": load_balancer(s, tasks),
         "scaling": scaling(s),
     }
