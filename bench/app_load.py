@@ -98,7 +98,7 @@ def make_snapshot(tasks: int, desired: int, version: int) -> dict:
 
 def child(tasks: int) -> None:
     from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
+    from tutor.commands.history import CommandHistory
     from tutor.messages import StatsSampled
     from tutor.progress import Progress
     from tutor.sandbox_link import FrozenLink

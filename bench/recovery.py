@@ -12,7 +12,7 @@ import uuid
 
 from common import EventLog, control_plane, median, plain_create_start, prepare, seconds, wait_until
 
-from sandbox.planner import FAST_FAILURE_WINDOW
+from sandbox.scheduler.planner import FAST_FAILURE_WINDOW
 
 
 def settled(client, count: int) -> list[dict] | None:

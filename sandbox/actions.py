@@ -12,11 +12,15 @@ import re
 import uuid
 from typing import Any
 
-from . import errors, placement, quotas
+from . import errors, quotas
 from . import events as wording
 from .autoscaling import policy as scaling
 from .lb import settings as lb_settings
-from .controller import DECISIONS_KEPT, ControlPlane, _oneoff_key, _service_key, key_of
+from .scheduler import placement
+from .scheduler.apply import DECISIONS_KEPT
+from .scheduler.keys import for_oneoffs as _oneoff_key, for_service as _service_key, key_of
+from .scheduler.loop import ControlPlane
+from .scheduler.planner import place_one_offs
 from .model import (
     ACTIVE,
     DRAINING,
@@ -46,19 +50,6 @@ INSTANCE_CPU = 2048
 """CPU units per simulated instance (two vCPUs' worth, as a t3.medium)."""
 INSTANCE_MEMORY = 4096
 """MiB per simulated instance."""
-
-
-def _failure_reason(why: str) -> str:
-    """RunTask's failure codes for a task that found no instance."""
-    if "insufficient CPU" in why:
-        return "RESOURCE:CPU"
-    if "insufficient memory" in why:
-        return "RESOURCE:MEMORY"
-    if "memberOf" in why:
-        return "MemberOf placement constraint unsatisfied"
-    if "distinctInstance" in why:
-        return "DistinctInstance placement constraint unsatisfied"
-    return "RESOURCE:INSTANCE"
 
 
 def check_deployment_configuration(config: DeploymentConfiguration) -> DeploymentConfiguration:
@@ -236,6 +227,38 @@ class Sandbox:
             revisions[revisions.index(td)] = inactive
             self._commit(None)
             return inactive
+
+    def sync_task_definitions(self, family: str, wanted: list[TaskDefinition]) -> list[str]:
+        """Make `family` hold exactly `wanted` as revisions 1, 2, … (a lesson's own task definitions).
+
+        Not an ECS operation: ECS never rewrites a revision. A lesson names its revisions
+        (`api:2`), so whatever an earlier visit or an older lesson left under those numbers is
+        replaced, and ACTIVE revisions past the lesson's are set INACTIVE (services using them
+        keep running). Returns the refs it changed; none when the family already matches.
+        """
+        check_name("family", family)
+        if any(td.family != family for td in wanted):
+            raise errors.InvalidParameterException(f"every task definition must be of family {family!r}")
+        with self.store.lock:
+            revisions = {td.revision: td for td in self.store.task_definitions.get(family, [])}
+            changed = []
+            for number, td in enumerate(wanted, start=1):
+                fresh = dataclasses.replace(td, revision=number, status=ACTIVE, registered_at=self.clock.now())
+                current = revisions.get(number)
+                # What a task would run decides; the time and the free-text description do not.
+                same = current is not None and dataclasses.replace(
+                    current, registered_at=fresh.registered_at, description=fresh.description) == fresh
+                if not same:
+                    revisions[number] = fresh
+                    changed.append(fresh.ref)
+            for number, td in revisions.items():
+                if number > len(wanted) and td.status == ACTIVE:
+                    revisions[number] = dataclasses.replace(td, status=INACTIVE)
+                    changed.append(td.ref)
+            if changed:
+                self.store.task_definitions[family] = sorted(revisions.values(), key=lambda r: r.revision)
+                self._commit(None)
+            return changed
 
     # -- services -----------------------------------------------------------------------------
     def service(self, cluster: str, name: str, active: bool = False) -> Service:
@@ -536,25 +559,19 @@ class Sandbox:
             now = self.clock.now()
             instances = self.store.instances_of(cluster)
             cluster_tasks = [t for t in self.store.tasks.values() if t.cluster == cluster and t.is_live]
-            fleet = placement.Fleet.build(instances, cluster_tasks, [], self.store.task_definitions_by_ref())
+            fleet = placement.Fleet.build(instances, cluster_tasks, [], self.store.task_definitions_by_ref()) if instances else None
             tasks, failures = [], []
-            for _ in range(count):
-                task_id = self.control.new_id()
-                instance = None
-                if instances:
-                    instance, why = placement.place(td, fleet, [], [], task_id)
-                    if instance is None:
-                        failures.append({"arn": td.ref, "reason": _failure_reason(why), "detail": why})
-                        continue
-                    fleet.take(instance, td)
-                task = Task(task_id=task_id, cluster=cluster, task_definition=td.ref, created_at=now,
+            for one_off in place_one_offs(td, fleet, count, self.control.new_id):
+                if one_off.unplaced is not None:
+                    failures.append({"arn": td.ref, "reason": one_off.unplaced.code, "detail": one_off.unplaced.reason})
+                    continue
+                instance = one_off.instance
+                task = Task(task_id=one_off.task_id, cluster=cluster, task_definition=td.ref, created_at=now,
                             instance_id=instance.id if instance else None, zone=instance.zone if instance else None)
                 self.store.tasks[task.task_id] = task
                 tasks.append(task)
+            # Recorded PROVISIONING: the control loop's next pass launches them; nothing replaces them.
             self._commit(_oneoff_key(cluster))
-        # One-off tasks are launched once and never planned again for starting: nothing replaces them.
-        for task in tasks:
-            self.control.executor.submit(self.control.launch, task.task_id)
         return tasks, failures
 
     def _commit(self, key: str | None) -> None:

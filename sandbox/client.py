@@ -32,7 +32,8 @@ class Client:
         """A client for `sandbox`'s control plane, with its token when it has one."""
         return cls(address, timeout, tokens.read(sandbox))
 
-    def _post(self, target: str, params: dict[str, Any], timeout: float | None, stream: bool = False):
+    def _post(self, target: str, params: dict[str, Any], timeout: float | tuple[float, None] | None,
+              stream: bool = False):
         try:
             return self.session.post(
                 self.address + "/",
@@ -70,8 +71,10 @@ class Client:
         return self.lab("Watch", timeout=timeout + 10, sinceVersion=since, timeoutSeconds=timeout, cluster=cluster)
 
     def logs(self, task: str, follow: bool = False, tail: int | None = None) -> Iterator[str]:
+        # Following waits as long as the task is quiet (a demo task says nothing between its first
+        # line and SIGTERM): only connecting has a time limit, never reading.
         response = self._post(LAB_PREFIX + "TaskLogs", _drop_none({"task": task, "follow": follow, "tail": tail}),
-                              timeout=None if follow else self.timeout, stream=True)
+                              timeout=(self.timeout, None) if follow else self.timeout, stream=True)
         if response.status_code >= 400:
             body = response.json()
             cls = errors.BY_CODE.get(body.get("__type", ""), errors.ClientException)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import logging
 import os
 import signal
@@ -28,7 +27,7 @@ from .api.lab_ops import ServerInfo
 from .api.auth import TokenGuard
 from .api.server import ApiServer
 from .clock import SystemClock
-from .controller import ControlPlane
+from .scheduler.loop import ControlPlane
 from .idle import IdleWatch
 from .lb.manager import LoadBalancers
 from .runtime.select import select_runtime
@@ -90,8 +89,6 @@ def build(name: str, runtime_kind: str | None, directory: Path, clock=None) -> t
     """The store, runtime and control plane of a sandbox, with the defaults every sandbox has."""
     store = Store(directory / STATE_FILE)
     store.load()
-    if store.set_aside:
-        log.warning("the state file was unreadable and was set aside as %s; starting empty", store.set_aside)
     runtime = select_runtime(runtime_kind, name, directory)
     control = ControlPlane(name, store, runtime, clock or SystemClock(time_speed()))
     sandbox = Sandbox(control)
@@ -113,6 +110,8 @@ def serve(name: str, runtime_kind: str | None = None, port: int = 0, announce=pr
         # Before anything starts: a bad workshop file refuses to start, saying where it is wrong.
         lab = classroom.settings(directory)
         sandbox, store = build(name, runtime_kind, directory)
+        if store.set_aside_note:
+            announce(f"servicelab: warning: {store.set_aside_note}")
         _refuse_a_name_in_use(name, sandbox.control.runtime)
         sandbox.quota = lab.quota
         control = sandbox.control
@@ -127,6 +126,7 @@ def serve(name: str, runtime_kind: str | None = None, port: int = 0, announce=pr
 async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port: int, announce,
                        token: str | None = None) -> None:
     control = sandbox.control
+    folder = atomic.Folder(directory)
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
     remove_on_exit = {"value": False}
@@ -149,7 +149,7 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
     await site.start()
     bound = runner.addresses[0][1]
     info.api = f"http://127.0.0.1:{bound}"
-    atomic.write_json(directory / API_FILE, {
+    folder.write_json(API_FILE, {
         "api": info.api, "pid": info.pid, "sandbox": info.sandbox,
         "runtime": info.runtime, "startedAt": info.started_at,
     })
@@ -162,7 +162,7 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         shutdown(True)
 
     idle_task = asyncio.ensure_future(idle.run(idle_shutdown)) if idle else None
-    orphan_task = asyncio.ensure_future(_watch_state_dir(directory, _identity(directory), info.pid, shutdown))
+    orphan_task = asyncio.ensure_future(_watch_state_dir(folder, info.pid, shutdown))
     try:
         await done.wait()
     finally:
@@ -176,10 +176,7 @@ async def _serve_async(sandbox: Sandbox, info: ServerInfo, directory: Path, port
         await asyncio.to_thread(sandbox.autoscaler.close)
         await asyncio.to_thread(sandbox.load_balancers.close)
         await asyncio.to_thread(control.close, remove_on_exit["value"])
-        try:
-            (directory / API_FILE).unlink()
-        except FileNotFoundError:
-            pass
+        _release_api_file(folder, info.pid)
         log.info("control plane stopped%s", " and removed everything it owned" if remove_on_exit["value"] else "")
 
 
@@ -188,49 +185,72 @@ class SandboxNameInUse(ValueError):
 
 
 def _refuse_a_name_in_use(name: str, runtime) -> None:
-    others = sorted(runtime.other_homes()) if hasattr(runtime, "other_homes") else []
-    if others:
+    # Another learner's home is their business: say that it is taken, never where.
+    if hasattr(runtime, "other_homes") and runtime.other_homes():
         raise SandboxNameInUse(
-            f"sandbox {name!r} is already in use by another servicelab home ({', '.join(others)}); "
-            f"choose another name with --sandbox NAME, or take that one down with "
-            f"SERVICELAB_HOME={others[0]} servicelab --sandbox {name} sandbox down"
+            f"sandbox {name!r} belongs to another servicelab home (SERVICELAB_HOME) on this machine; "
+            f"choose another name with --sandbox NAME, or, if that home is yours, run "
+            f"`servicelab --sandbox {name} sandbox down` with SERVICELAB_HOME set to it"
         )
 
 
-def _identity(directory: Path) -> tuple[int, int] | None:
-    try:
-        info = directory.stat()
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
-async def _watch_state_dir(directory: Path, identity: tuple[int, int] | None, pid: int,
-                           shutdown: Callable[[bool], None]) -> None:
+async def _watch_state_dir(folder: atomic.Folder, pid: int, shutdown: Callable[[bool], None]) -> None:
     """Stop when the sandbox's directory goes away or another control plane owns it.
 
     A deleted directory means the sandbox was deleted: its state, token and lock are gone, so a
     new control plane could start beside this one and both would act on the same containers.
-    The directory is known by its inode, since a save may already have made a new one by that
-    name. Deleted, this control plane removes what it owned; displaced, it leaves them to the
-    new owner.
+    The directory is known by its identity, since the next command may already have made a new
+    one by that name. Deleted, this control plane removes what it owned, unless a new one holds
+    the name already; displaced, it leaves them to the new owner. Either way it writes nothing
+    back: the store refuses to save into a folder it no longer has.
     """
     while True:
         await asyncio.sleep(STATE_DIR_CHECK_SECONDS)
-        if _identity(directory) != identity:
-            log.warning("the sandbox directory %s was deleted; stopping and removing everything", directory)
+        if folder.lost and _locked_by_another(folder.path):
+            log.warning("the sandbox directory %s was deleted and a new control plane took the name; "
+                        "stopping and leaving the containers to it", folder.path)
+            shutdown(False)
+            return
+        if folder.lost:
+            log.warning("the sandbox directory %s was deleted; stopping and removing everything", folder.path)
             shutdown(True)
             return
-        owner = _api_pid(directory)
+        owner = _api_pid(folder.path)
         if owner is not None and owner != pid:
-            log.warning("control plane %s now owns %s; stopping and leaving its containers to it", owner, directory)
+            log.warning("control plane %s now owns %s; stopping and leaving its containers to it", owner, folder.path)
             shutdown(False)
             return
 
 
+def _locked_by_another(directory: Path) -> bool:
+    """Whether a control plane holds the lock of the folder now at `directory` (creating nothing there)."""
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _release_api_file(folder: atomic.Folder, pid: int) -> None:
+    """Remove api.json only if it is still ours, in the folder we started in: a new control
+    plane's address must stay findable."""
+    if _api_pid(folder.path) != pid:
+        return
+    try:
+        folder.remove(API_FILE)
+    except atomic.FolderLost:
+        pass
+
+
 def _api_pid(directory: Path) -> int | None:
     try:
-        return int(json.loads((directory / API_FILE).read_text())["pid"])
+        return int(atomic.load_json(directory / API_FILE)["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or half-written: not a sign of another owner
 

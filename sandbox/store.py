@@ -3,6 +3,11 @@
 Desired state (clusters, task definitions, services, which tasks should run) and the records
 of what happened (task histories, events) live here. Observed container state does not: it is
 re-read from the runtime on every pass.
+
+The state file is checked against its schema (`state_schema`) when it is loaded: a file that is
+not what this sandbox would have written (damaged, hand-edited, hostile) is set aside, never
+deleted, and the sandbox starts empty. Once the sandbox's folder is gone (deleted, or replaced by
+a new sandbox of the same name), the store stops saving: it never brings a deleted sandbox back.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from .model import (
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+MAX_STATE_BYTES = 64 << 20
+"""A state file larger than this is not read: 1,000 task definitions at ECS's 64 KiB cap fit."""
 
 
 class Store:
@@ -45,31 +52,39 @@ class Store:
         self.instances: dict[str, Instance] = {}
         self._write_lock = threading.Lock()
         self._written_version = -1
+        self._folder = atomic.Folder(path.parent) if path is not None else None
+        """The sandbox's folder as it was when the store was made; saves go there or nowhere."""
+        self.folder_lost = False
+        """The folder was deleted or replaced: this store never saves again."""
         self.set_aside: Path | None = None
-        """Where a corrupt state file was moved on load, if one was."""
+        """Where a state file that could not be used was moved on load, if one was."""
+        self.set_aside_note: str | None = None
+        """One line for people: where the state file went, what was wrong with it, what follows."""
 
     # -- persistence --------------------------------------------------------------------------
     def load(self) -> None:
+        """Read the state file; one this sandbox could not have written is set aside, and it starts empty."""
         if self.path is None:
             return
-        data, aside = atomic.read_json(self.path)
-        if aside is not None:
-            self.set_aside = aside
-            log.warning("state file %s was unreadable; set aside as %s", self.path, aside)
-            return
-        if not data:
-            return
+        # Imported here: the schema checks by the API's rules, and sandbox.actions imports this module.
+        from .state_schema import check_state
+
         try:
-            self._load_dict(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            self.clusters, self.task_definitions, self.services, self.tasks = {}, {}, {}, {}
-            self.instances = {}
-            self.set_aside = atomic.set_aside(self.path)
-            log.warning("state file %s had a bad shape (%s); set aside as %s", self.path, exc, self.set_aside)
+            data = atomic.load_json(self.path, MAX_STATE_BYTES)
+            if data is not None:
+                check_state(data, FORMAT_VERSION)
+                self._load_dict(data)
+        except (KeyError, TypeError, ValueError) as exc:  # StateError and Unreadable are ValueErrors
+            self.clusters, self.task_definitions, self.services, self.tasks, self.instances = {}, {}, {}, {}, {}
+            self._set_aside(str(exc))
+
+    def _set_aside(self, problem: str) -> None:
+        self.set_aside = atomic.set_aside(self.path)
+        self.set_aside_note = (f"the state file {self.path} was set aside as {self.set_aside.name} "
+                               f"({problem}); the sandbox starts with an empty state")
+        log.warning(self.set_aside_note)
 
     def _load_dict(self, data: dict[str, Any]) -> None:
-        if data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"unknown format {data.get('format')!r}")
         self.clusters = {c["name"]: Cluster.from_dict(c) for c in data["clusters"]}
         for td in data["taskDefinitions"]:
             self.task_definitions.setdefault(td["family"], []).append(TaskDefinition.from_dict(td))
@@ -96,14 +111,19 @@ class Store:
     def save(self) -> None:
         """Write the state atomically. The snapshot is taken under the lock, the write is not,
         so a slow disk never holds up the control loop; a newer snapshot always wins."""
-        if self.path is None:
+        if self._folder is None or self.folder_lost:
             return
         with self.lock:
             data, version = self.to_dict(), self.version
         with self._write_lock:
-            if version < self._written_version:
+            if version < self._written_version or self.folder_lost:
                 return
-            atomic.write_json(self.path, data)
+            try:
+                self._folder.write_json(self.path.name, data)
+            except atomic.FolderLost as exc:
+                self.folder_lost = True
+                log.warning("the state is no longer saved: %s", exc)
+                return
             self._written_version = version
 
     # -- change notification ------------------------------------------------------------------

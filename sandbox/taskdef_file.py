@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .model import NETWORK_MODES, HealthCheck, TaskDefinition
 from .source_error import SourceError
+
+MAX_JSON_BYTES = 64 * 1024
+"""ECS's limit on a task definition's size as JSON."""
 
 FIELDS = {
     "family": "a name: letters, digits, '-' or '_'",
@@ -99,34 +104,7 @@ def parse_one(data: Any, where: _Where, index: tuple[int, ...] = ()) -> tuple[Ta
     revision = data.get("revision")
     if revision is not None:
         revision = _int(where, revision, 1, 1_000_000, *index, "revision")
-    health = None
-    if data.get("healthCheck") is not None:
-        hc = data["healthCheck"]
-        if not isinstance(hc, dict):
-            raise where.error(f"field 'healthCheck' must be {FIELDS['healthCheck']}", *index, "healthCheck")
-        unknown = sorted(set(hc) - set(HEALTH_FIELDS))
-        if unknown:
-            raise where.error(
-                f"unknown field 'healthCheck.{unknown[0]}'; allowed: {', '.join(HEALTH_FIELDS)}",
-                *index, "healthCheck", unknown[0],
-            )
-        cmd = hc.get("command")
-        if not isinstance(cmd, list) or len(cmd) < 2 or cmd[0] not in ("CMD", "CMD-SHELL"):
-            raise where.error(
-                "field 'healthCheck.command' must be a list like [CMD-SHELL, 'wget -q -O- localhost:8080/health']",
-                *index, "healthCheck", "command",
-            )
-        values = {}
-        for name, (_, low, high) in HEALTH_FIELDS.items():
-            if name != "command" and name in hc:
-                values[name] = _int(where, hc[name], low, high, *index, "healthCheck", name)
-        health = HealthCheck(
-            command=tuple(str(c) for c in cmd),
-            interval=values.get("interval", 30),
-            timeout=values.get("timeout", 5),
-            retries=values.get("retries", 3),
-            start_period=values.get("startPeriod", 0),
-        )
+    health = _health_check(data["healthCheck"], where, index) if data.get("healthCheck") is not None else None
     network_mode = data.get("networkMode", "bridge")
     if network_mode not in NETWORK_MODES:
         raise where.error(f"field 'networkMode' is {network_mode!r}; allowed: {', '.join(NETWORK_MODES)}", *index, "networkMode")
@@ -143,22 +121,59 @@ def parse_one(data: Any, where: _Where, index: tuple[int, ...] = ()) -> tuple[Ta
         health_check=health,
         description=str(data.get("description", "")),
     )
+    _check_text_and_size(td, where, index)
     return td, revision
+
+
+def _health_check(hc: Any, where: _Where, index: tuple[int, ...]) -> HealthCheck:
+    if not isinstance(hc, dict):
+        raise where.error(f"field 'healthCheck' must be {FIELDS['healthCheck']}", *index, "healthCheck")
+    unknown = sorted(set(hc) - set(HEALTH_FIELDS))
+    if unknown:
+        raise where.error(
+            f"unknown field 'healthCheck.{unknown[0]}'; allowed: {', '.join(HEALTH_FIELDS)}",
+            *index, "healthCheck", unknown[0],
+        )
+    cmd = hc.get("command")
+    if not isinstance(cmd, list) or len(cmd) < 2 or cmd[0] not in ("CMD", "CMD-SHELL"):
+        raise where.error(
+            "field 'healthCheck.command' must be a list like [CMD-SHELL, 'wget -q -O- localhost:8080/health']",
+            *index, "healthCheck", "command",
+        )
+    values = {}
+    for name, (_, low, high) in HEALTH_FIELDS.items():
+        if name != "command" and name in hc:
+            values[name] = _int(where, hc[name], low, high, *index, "healthCheck", name)
+    return HealthCheck(
+        command=tuple(str(c) for c in cmd),
+        interval=values.get("interval", 30),
+        timeout=values.get("timeout", 5),
+        retries=values.get("retries", 3),
+        start_period=values.get("startPeriod", 0),
+    )
+
+
+def _check_text_and_size(td: TaskDefinition, where: _Where, index: tuple[int, ...]) -> None:
+    """No NUL in what becomes a command line or an environment (no exec can carry one), and
+    ECS's size limit, so no task definition can swell the state file."""
+    texts = {"image": [td.image], "command": list(td.command), "environment": [t for e in td.environment for t in e],
+             "description": [td.description], "healthCheck": list(td.health_check.command) if td.health_check else []}
+    for field, values in texts.items():
+        if any("\x00" in value for value in values):
+            raise where.error(f"field {field!r} holds a NUL character", *index, field)
+    size = len(json.dumps(td.to_dict()).encode())
+    if size > MAX_JSON_BYTES:
+        raise where.error(f"the task definition is {size / 1024:.0f} KiB as JSON; ECS allows at most "
+                          f"{MAX_JSON_BYTES // 1024} KiB", *index)
 
 
 def parse_text(text: str, source: str) -> list[tuple[TaskDefinition, int | None]]:
     """Parse one mapping or a list of mappings."""
-    loader = yaml.SafeLoader(text)
     try:
         # One parse for both: the node tree (for error lines) and the data built from it.
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TaskDefinitionFileError(source, mark.line + 1 if mark else None,
-                                      f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    finally:
-        loader.dispose()
+        node, data = safe_yaml.load(text)
+    except safe_yaml.YamlError as exc:
+        raise TaskDefinitionFileError(source, exc.line, exc.problem) from None
     where = _Where(source, node)
     if data is None:
         raise TaskDefinitionFileError(source, None, "the file is empty; expected a task definition mapping")

@@ -26,6 +26,7 @@ from typing import NoReturn
 import yaml
 from yaml.constructor import SafeConstructor
 
+from . import safe_yaml
 from .quotas import Quota
 from .source_error import SourceError
 
@@ -193,11 +194,9 @@ class _Reader:
 def parse_text(text: str, path: Path | str) -> WorkshopFile:
     path = Path(path)
     try:
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WorkshopFileError(path, mark.line + 1 if mark else None,
-                                f"not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        node = safe_yaml.compose(text)
+    except safe_yaml.YamlError as exc:
+        raise WorkshopFileError(path, exc.line, exc.problem) from None
     return _Reader(path).workshop(node)
 
 

@@ -188,7 +188,7 @@ def frozen_app(snap: dict | None = None, *, tmp_path: Path, plain: bool = False,
                lessons_root: Path = FIXTURE_LESSONS, stats: dict | None = None, progress=None, clock=None):
     """The app on a FrozenLink (no Docker, no clock): for snapshots and navigation tests."""
     from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
+    from tutor.commands.history import CommandHistory
     from tutor.progress import Progress
     from tutor.sandbox_link import FrozenLink
 
@@ -308,7 +308,7 @@ def real_app(lessons_root: Path, tmp_path: Path, monkeypatch) -> Iterator[Any]:
     """
     from tests.docker_support import _image_ready, require_docker
     from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
+    from tutor.commands.history import CommandHistory
     from tutor.progress import Progress
 
     require_docker()

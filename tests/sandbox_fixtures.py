@@ -6,7 +6,8 @@ import itertools
 
 from sandbox.actions import Sandbox
 from sandbox.clock import FakeClock
-from sandbox.controller import ControlPlane, InlineExecutor
+from sandbox.scheduler.executor import InlineExecutor
+from sandbox.scheduler.loop import ControlPlane
 from sandbox.runtime.fake import FakeRuntime
 from sandbox.store import Store
 from sandbox.taskdef_file import builtin

@@ -250,6 +250,56 @@ class TestAlwaysDuring:
         assert result.status == WAITING and "is under way; so far service(web).running >= 2 held" in result.message
 
 
+    def test_a_fresh_attempt_after_a_failure_is_judged_afresh(self):
+        """Lesson 11's chaos: the first run let web drop to one task; a second, good run passes."""
+        check = checks.build(dict(always="service(web).running >= 2", during="service(web).chaos"))
+        broke = [snapshot([service("web", 3, 3)]), snapshot([service("web", 3, 1, chaos=True)]),
+                 snapshot([service("web", 3, 3)])]
+        line, _ = timeline_of(*broke)
+        failed = checks.evaluate(check, line)
+        assert failed.status == FAIL and "service(web).running is 1, needs >= 2" in failed.message
+        assert failed.message.endswith("Try again: the next time a chaos run is under way on web, "
+                                       "it is judged afresh")
+        line, _ = timeline_of(*broke, snapshot([service("web", 3, 2, chaos=True)]))
+        trying = checks.evaluate(check, line)
+        assert trying.status == WAITING and "this new attempt is judged afresh, and so far it held" in trying.message
+        assert "service(web).running is 1" in trying.message, "it still says which moment broke the last one"
+        line, _ = timeline_of(*broke, snapshot([service("web", 3, 2, chaos=True)]), snapshot([service("web", 3, 3)]))
+        assert checks.evaluate(check, line).status == PASS
+        line, _ = timeline_of(*broke, snapshot([service("web", 3, 3, chaos=True)]),
+                              snapshot([service("web", 3, 1, chaos=True)]), snapshot([service("web", 3, 3)]))
+        assert checks.evaluate(check, line).status == FAIL, "the newest attempt decides"
+
+
+class TestDisappearing:
+    CHECK = dict(expect="service(api).deleted", say="api is gone")
+
+    def test_a_service_that_was_never_there_is_not_deleted(self):
+        line, _ = timeline_of(snapshot([service("web", 2, 2)]), snapshot([service("web", 2, 2)]))
+        result = checks.evaluate(checks.build(self.CHECK), line)
+        assert result.status == FAIL and result.message == "api is gone: service(api).deleted is false"
+
+    def test_one_that_existed_during_the_attempt_and_is_gone_is(self):
+        line, _ = timeline_of(snapshot([service("web", 2, 2), service("api", 2, 2)]),
+                              snapshot([service("web", 2, 2), service("api", 0, 0, status="DRAINING")]),
+                              snapshot([service("web", 2, 2)]))
+        assert checks.evaluate(checks.build(self.CHECK), line).status == PASS
+        line.restart()
+        assert checks.evaluate(checks.build(self.CHECK), line).status == FAIL, "not since the exercise began"
+
+
+class TestJudgingFromALaterMoment:
+    def test_what_happened_before_since_does_not_count(self):
+        line, clock = timeline_of(
+            snapshot([], [task("j", service=None, taskdef="batch:1", status="STOPPED", stopped=1000.5, exit_code=0)]),
+            snapshot([service("report", 1, 1)], [task("j", service=None, taskdef="batch:1", status="STOPPED",
+                                                      stopped=1000.5, exit_code=0)]),
+        )
+        check = build(eventually="oneoff(family=batch).succeeded >= 1")
+        assert checks.evaluate_all([check], line)[0].status == PASS
+        assert checks.evaluate_all([check], line, since=1001)[0].status == WAITING
+
+
 class TestWithinAfter:
     """"Within 10 s after a task is killed, running == desired again"."""
 
@@ -276,7 +326,9 @@ class TestWithinAfter:
         result = checks.evaluate(checks.build(self.CHECK), line)
         assert result.status == FAIL
         assert result.message.startswith("web recovers within 10 s: not within 10s after task_stopped(service=web).count at ")
-        assert result.message.endswith("service(web).running is 2 but service(web).desired is 3 (needs ==)")
+        assert result.message.endswith("service(web).running is 2 but service(web).desired is 3 (needs ==). "
+                                       "Try again: the next time there is one more web task seen stopping, "
+                                       "it is judged afresh")
 
     def test_waits_for_the_trigger_then_for_the_window(self):
         line, _ = timeline_of(*self.states(recover_after=13)[:1])

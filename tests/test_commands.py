@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tutor import commands
-from tutor.commands import AWS_COMMANDS, CommandError, Names, complete, parse
+from tutor.commands import CommandError, Names, complete, parse
+from tutor.commands.aws import FORMS as AWS_COMMANDS
 
 TASK = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -34,6 +35,21 @@ TWINS = [
      "aws ecs update-container-instances-state --container-instances ci-0a0a0a0a --status DRAINING"),
     ("update-container-instances-state", "instance activate ci-0a0a0a0a",
      "aws ecs update-container-instances-state --container-instances ci-0a0a0a0a --status ACTIVE"),
+    ("create-service", "service create web --count 4 --placement-strategy binpack:memory",
+     "aws ecs create-service --service-name web --task-definition web:1 --desired-count 4 "
+     "--placement-strategy type=binpack,field=memory"),
+    ("update-service", "service update web --min-healthy 50 --max-percent 100 --rollback",
+     "aws ecs update-service --service web --deployment-configuration "
+     "'{\"maximumPercent\":100,\"minimumHealthyPercent\":50,\"deploymentCircuitBreaker\":"
+     "{\"rollback\":true,\"enable\":true}}'"),
+    ("list-clusters", "cluster ls", "aws ecs list-clusters"),
+    ("create-cluster", "cluster create blue", "aws ecs create-cluster --cluster-name blue"),
+    ("delete-cluster", "cluster delete blue", "aws ecs delete-cluster --cluster blue"),
+]
+
+# aws ecs forms the sandbox runs as a servicelab operation, because its ECS API lacks them.
+SERVICELAB_ONLY_TWINS = [
+    ("list-container-instances", "instance ls", "aws ecs list-container-instances"),
 ]
 
 
@@ -50,9 +66,34 @@ class TestTwins:
         # The twin text itself parses back to the same request.
         assert parse(from_cli.aws).request == from_cli.request
 
+    @pytest.mark.parametrize("aws_name, cli, aws", SERVICELAB_ONLY_TWINS)
+    def test_aws_forms_the_sandbox_runs_its_own_way(self, aws_name: str, cli: str, aws: str) -> None:
+        """The aws ecs form is accepted and does what its servicelab twin does."""
+        assert parse(aws).request == parse(cli).request
+        assert aws_name in parse(cli).twin
+
     def test_every_supported_aws_command_has_a_twin_here(self) -> None:
         """No aws ecs form is supported without a test tying it to its CLI twin."""
-        assert {name for name, _, _ in TWINS} == set(AWS_COMMANDS)
+        assert {name for name, _, _ in TWINS + SERVICELAB_ONLY_TWINS} == set(AWS_COMMANDS)
+
+    def test_structures_read_the_same_in_shorthand_json_and_any_key_order(self) -> None:
+        """The twin of a structure does not depend on how it was typed."""
+        cli = parse("service update web --max-percent 100 --min-healthy 50")
+        for typed in ("minimumHealthyPercent=50,maximumPercent=100", "maximumPercent=100,minimumHealthyPercent=50",
+                      "'{\"minimumHealthyPercent\": 50, \"maximumPercent\": 100}'"):
+            op = parse(f"aws ecs update-service --service web --deployment-configuration {typed}")
+            assert op.request == cli.request and op.aws == cli.aws
+
+    def test_option_names_and_types_come_from_the_ecs_model(self) -> None:
+        """Every member the ECS model gives a form is an option, spelled as the AWS CLI spells it."""
+        form = AWS_COMMANDS["update-service"]
+        assert form.usage.startswith("aws ecs update-service [--cluster CLUSTER] --service SERVICE "
+                                     "[--desired-count DESIRED-COUNT]")
+        assert "[--force-new-deployment]" in form.usage
+        with pytest.raises(CommandError, match="--desired-count must be a number"):
+            parse("aws ecs update-service --service web --desired-count three")
+        with pytest.raises(CommandError, match="valid values: ENABLED, DISABLED"):
+            parse("aws ecs update-service --service web --availability-zone-rebalancing SOMETIMES")
 
     def test_servicelab_prefix_and_cluster_option(self) -> None:
         """`servicelab` is optional, and --cluster reaches the request in both forms."""
@@ -168,7 +209,9 @@ class TestZonesLoadBalancersScaling:
     def test_traffic_bounds_are_the_generators(self) -> None:
         from sandbox import traffic
 
-        assert (commands.TRAFFIC_MAX_RPS, commands.TRAFFIC_MAX_SECONDS) == (traffic.MAX_RPS, traffic.MAX_SECONDS)
+        assert parse(f"traffic web --rps {traffic.MAX_RPS:g} --for {traffic.MAX_SECONDS:g}").params["rps"] == traffic.MAX_RPS
+        with pytest.raises(CommandError, match="out of range"):
+            parse(f"traffic web --rps {traffic.MAX_RPS + 1:g}")
 
     def test_service_create_with_a_load_balancer(self) -> None:
         op = parse("service create api --count 2 --load-balancer")
@@ -186,13 +229,14 @@ class TestZonesLoadBalancersScaling:
 class TestErrors:
     @pytest.mark.parametrize("line, expected", [
         ("", "type a command"),
-        ("frobnicate", "unknown command 'frobnicate'; supported: service {ls,"),
-        ("service", "service needs one more word; service has: service ls"),
-        ("service frob web", "service frob: not a command here"),
-        ("service scale web", "missing COUNT"),
-        ("service scale web three", "COUNT must be a whole number"),
-        ("service scale web 3 4", "unexpected '4'"),
-        ("service scale web 3 --bogus", "unknown option --bogus"),
+        ("frobnicate", "No such command 'frobnicate'; supported: service {create,delete,describe,events,ls,"),
+        ("service", "service needs one more word; service has: create, delete,"),
+        ("service frob web", "No such command 'frob'; service has: create, delete,"),
+        ("service scale web", "service scale: Missing argument 'COUNT'. (usage: servicelab service scale NAME COUNT"),
+        ("service scale web three", "Invalid value for 'COUNT': 'three' is not a valid integer"),
+        ("service scale web 3 4", "Got unexpected extra argument (4)"),
+        ("service scale web 3 --bogus", "No such option '--bogus'"),
+        ("servicelab --bogus service ls", "unknown option --bogus; before the command only --cluster NAME is allowed"),
         ("task stop ID", "replace ID with a task id"),
         ("chaos web", "chaos needs --every"),
         ("sandbox down", "runs in a terminal"),
@@ -200,20 +244,23 @@ class TestErrors:
         ("aws s3 ls", "only aws ecs commands run here"),
         ("aws ecs", "aws ecs what?"),
         ("aws ecs tag-resource --resource-arn x", "aws ecs tag-resource is not supported by the sandbox; supported: "
-                                                  "create-service"),
-        ("aws ecs update-service --service web",
-         "update-service needs --task-definition, --desired-count, --force-new-deployment or "
-         "--health-check-grace-period-seconds"),
+                                                  "create-cluster, create-service"),
+        ("aws ecs update-service --service web", "nothing to update: give a task definition, a desired count"),
+        ("service update web", "nothing to update: give a task definition, a desired count"),
+        ("aws ecs update-service --desired-count 3", "--service is required"),
+        ("aws ecs update-service --service web --bogus 3", "--bogus is not supported here; allowed: --cluster"),
         ("aws ecs describe-services --services web api", "give one service here"),
         ("aws ecs list-tasks --desired-status PENDING", "use RUNNING or STOPPED"),
         ("aws ecs stop-task web", "aws ecs takes --options only"),
         ("task stop 'unclosed", "cannot read that line"),
-        ("zone fail", "zone fail: missing ZONE"),
-        ("zone explode us-east-1a", "zone explode: not a command here; zone has: zone fail, zone restore"),
-        ("instance drain", "instance drain: missing ID"),
-        ("lb ls web api", "unexpected 'api'"),
-        ("scaling set web --metric cpu", "scaling set needs --target, --min, --max"),
-        ("scaling set web --metric memory --target 5 --min 1 --max 2", "--metric memory is not supported; use cpu or requests"),
+        ("zone fail", "zone fail: Missing argument 'ZONE'"),
+        ("zone explode us-east-1a", "No such command 'explode'; zone has: fail, restore"),
+        ("instance drain", "instance drain: Missing argument 'ID'"),
+        ("lb ls web api", "Got unexpected extra argument (api)"),
+        ("scaling set web --metric cpu", "scaling set: Missing option '--target'"),
+        ("scaling set web --metric memory --target 5 --min 1 --max 2",
+         "Invalid value for '--metric': 'memory' is not one of 'cpu', 'requests'"),
+        ("service create web --health-check-path /up", "load balancer settings need --load-balancer"),
         ("traffic web --rps 0", "--rps 0 is out of range"),
         ("traffic web --for 601", "--for 601 is out of range"),
         ("aws ecs update-container-instances-state --container-instances a b --status DRAINING", "give one instance here"),
@@ -274,15 +321,23 @@ class TestCompletion:
         assert complete("frobnicate ", self.NAMES) == []
         assert complete("aws ecs tag-resource ", self.NAMES) == []
 
-    def test_completions_parse(self) -> None:
+    @pytest.mark.parametrize("start", ["service l", "zone ", "instance drain ", "taskdef describe ", "lb "])
+    def test_completions_parse(self, start: str) -> None:
         """Walking the first candidate to the end of a command gives a line that parses."""
-        line = ""
+        line = start
         for _ in range(6):
             candidates = complete(line, self.NAMES)
             if not candidates:
                 break
             line = candidates[0] + " "
-        parse(line + "3" if line.startswith("service scale") else line)
+        parse(line)
+
+    def test_completion_offers_the_clis_own_commands_and_options(self) -> None:
+        """What the CLI has, completion offers: cluster commands, the placement options."""
+        assert "cluster create" in complete("cluster ", self.NAMES)
+        assert "service create web --placement-strategy" in complete("service create web --pl", self.NAMES)
+        assert complete("aws ecs list-tasks --desired-status ", self.NAMES) == [
+            "aws ecs list-tasks --desired-status RUNNING", "aws ecs list-tasks --desired-status STOPPED"]
 
     def test_common_prefix(self) -> None:
         assert commands.common_prefix(["aws ecs list-services", "aws ecs list-tasks"]) == "aws ecs list-"

@@ -45,14 +45,6 @@ def test_a_rolling_service_is_recreated():
     assert kinds(reset.plan(setup(("web", "web:1", 2)), state)) == [("delete-service", "web"), ("create-service", "web")]
 
 
-def test_shipped_task_definitions_are_registered_once():
-    lesson = next(l for l in load_lessons() if l.id == "right-sizing")
-    fresh = reset.plan(lesson.sandbox, snapshot(), lesson=lesson)
-    assert kinds(fresh)[0] == ("register-taskdef", str(lesson.path / "api.yaml"))
-    registered = {**snapshot(), "taskDefinitions": ["web:1", "api:1", "api:2"]}
-    assert all(a.kind != "register-taskdef" for a in reset.plan(lesson.sandbox, registered, lesson=lesson))
-
-
 def test_settled():
     want = setup(("web", "web:1", 2))
     assert reset.settled(snapshot([service("web", 2, 2)], [task("a"), task("b")]), want)

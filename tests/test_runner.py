@@ -7,8 +7,7 @@ import pytest
 
 from tests.check_support import service, snapshot, task
 from tutor import expr, features, solver
-from tutor.lesson_modes import ScriptLine, Wait
-from tutor.lessons import load_lessons
+from tutor.lessons import ScriptLine, Wait, load_lessons
 from tutor.runner import CommandFailed, Runner
 
 
@@ -55,7 +54,7 @@ def test_a_wait_that_never_holds_says_why_in_one_line():
     wait = ScriptLine("wait", [], Wait(expr.parse("service(web).running == 3"), 0.3))
     with pytest.raises(CommandFailed) as caught:
         runner.run_line(wait)
-    assert str(caught.value) == "waited 0.3s for service(web).running == 3: service(web).running is 2, needs == 3"
+    assert str(caught.value) == "waited 0.3s until web runs 3 tasks: service(web).running is 2, needs == 3"
 
 
 def test_a_refused_aws_line_is_one_line():

@@ -18,7 +18,7 @@ lessons:
 
 def workshop_app(tmp_path: Path):
     from tutor.app import ServicelabApp
-    from tutor.history import CommandHistory
+    from tutor.commands.history import CommandHistory
     from tutor.progress import Progress
     from tutor.sandbox_link import FrozenLink
 

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import Notification
 
-from .history import CommandHistory
+from .commands.history import CommandHistory
 from .lessons import Lesson, LessonError, load_lessons
 from .messages import ActionDone, ActionFailed, LinkStateChanged, SandboxChanged, SandboxStopped, StatsSampled
 from .palette import TutorCommands
 from .progress import Progress
 from .themes import HIGH_CONTRAST
+from .view_model import SLOW_MOTION_SECONDS
 
 if TYPE_CHECKING:
     from .workshop.live import WorkshopMode
@@ -22,6 +24,12 @@ if TYPE_CHECKING:
     from .workshop.share import Sharing
 
 LinkFactory = Callable[["ServicelabApp"], Any]
+
+NOTIFY_SECONDS = {"information": 4.0, "warning": 6.0, "error": 10.0}
+"""How long a toast stays when the caller does not say: long enough to read, short enough not to
+pile up over the live panel."""
+TOASTS_SHOWN = 2
+"""At most this many toasts at once."""
 
 
 class ServicelabApp(App[None]):
@@ -39,6 +47,11 @@ class ServicelabApp(App[None]):
         Binding("q", "request_quit", "Quit", tooltip="Quit: asks whether to keep the sandbox running or stop it"),
         Binding("A", "aws_env", "AWS env", show=False, key_display="A",
                 tooltip="The export lines that point the real aws ecs and boto3 of a second terminal at this sandbox"),
+        Binding("w", "toggle_slow_motion", "Slow motion", show=False,
+                tooltip="Slow motion on or off: each new task status stays in the table a moment, so the "
+                        "starting ones (PROVISIONING, PENDING, ACTIVATING) can be watched"),
+        Binding("ctrl+r", "restart_sandbox", "Start the sandbox again", show=False,
+                tooltip="Start the sandbox's control plane again when it is gone"),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
     ]
@@ -48,6 +61,8 @@ class ServicelabApp(App[None]):
     | ? | Every key and command. |
     | q, ctrl+q, ctrl+c | Quit: asks whether to keep the sandbox running. |
     | A | The aws-env lines for a second terminal, ready to copy. |
+    | w | Slow motion on or off: each new task status stays in the table a moment. |
+    | ctrl+r | Start the sandbox's control plane again if it is gone. |
     """
 
     def __init__(
@@ -111,6 +126,8 @@ class ServicelabApp(App[None]):
             self.link = SandboxLink(self, sandbox, cluster, runtime)
         else:
             self.link = link_factory(self)
+        self.slow_motion = False
+        """Each new task status is held in the table a moment (w); every live panel follows it."""
         self._quitting = False
         self._save_failed = False
         if plain:
@@ -219,6 +236,24 @@ class ServicelabApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_toggle_slow_motion(self) -> None:
+        from .widgets.live_panel import LivePanel
+        from .widgets.status_bar import StatusBar
+
+        self.slow_motion = not self.slow_motion
+        for screen in self.screen_stack:
+            for panel in screen.query(LivePanel):
+                panel.set_slow_motion(self.slow_motion)
+            for bar in screen.query(StatusBar):
+                bar.slow_motion = self.slow_motion
+        self.notify(f"on: each new task status stays in the table {SLOW_MOTION_SECONDS:g} s; w turns it off"
+                    if self.slow_motion else "off: the table shows each status as it happens", title="Slow motion")
+
+    def action_restart_sandbox(self) -> None:
+        """ctrl+r on any screen (the sandbox screens have their own, which does the same)."""
+        self.link.restart()
+        self.notify("starting the sandbox's control plane…")
+
     def action_aws_env(self) -> None:
         from .screens.aws_env import AwsEnvScreen
 
@@ -275,12 +310,36 @@ class ServicelabApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """A toast; messages here are plain text (task reasons may hold brackets), and in
-        `--plain` mode each one is also written to the announcement log."""
+        `--plain` mode each one is also written to the announcement log.
+
+        Toasts sit over the live panel, so they stay few and short: NOTIFY_SECONDS by severity
+        unless told, one with the title (or words) of an earlier one replaces it, and beyond
+        TOASTS_SHOWN the oldest goes (errors last)."""
+        timeout = NOTIFY_SECONDS.get(severity, NOTIFY_SECONDS["information"]) if timeout is None else timeout
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        self.call_later(self._keep_toasts_few)
         if self.plain:
             screen = self._tutor_screen()
             if screen is not None and screen.is_mounted:
                 screen.announce(f"{title}: {message}" if title else message)
+
+
+    def _keep_toasts_few(self) -> None:
+        newest_first: list[Notification] = []
+        seen: set[str] = set()
+        for toast in reversed(list(self._notifications)):
+            key = toast.title or toast.message
+            if key in seen:
+                self._unnotify(toast, refresh=False)
+                continue
+            seen.add(key)
+            newest_first.append(toast)
+        surplus = len(newest_first) - TOASTS_SHOWN
+        if surplus > 0:
+            oldest_first = sorted(reversed(newest_first), key=lambda toast: toast.severity == "error")
+            for toast in oldest_first[:surplus]:
+                self._unnotify(toast, refresh=False)
+        self._refresh_notifications()
 
 
 def run(sandbox: str, cluster: str = "default", runtime: str | None = None, plain: bool = False,

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import expr
+from . import expr, plain_words
 from .expr import View
 from .timeline import Timeline
 
@@ -157,8 +157,10 @@ def evaluate(check: Check, timeline: Timeline, now: float | None = None,
     return Result(check, status, check.describe() if status == PASS else f"{check.describe()}: {why}")
 
 
-def evaluate_all(checks: list[Check], timeline: Timeline, now: float | None = None) -> list[Result]:
-    views = timeline.views()
+def evaluate_all(checks: list[Check], timeline: Timeline, now: float | None = None,
+                 since: float | None = None) -> list[Result]:
+    """Judge every check on the same views; `since` judges from a later moment (see Timeline.views)."""
+    views = timeline.views(since)
     return [evaluate(check, timeline, now, views) for check in checks]
 
 
@@ -179,21 +181,48 @@ def _eventually(check: Check, views: list[tuple[float, View]], now: float) -> tu
     return WAITING, f"not yet: {expr.explain(check.condition, views[-1][1])}"
 
 
+@dataclass
+class _Stretch:
+    """One stretch where `during` held, and the first moment the condition broke in it."""
+
+    start: float
+    ended: bool = False
+    broke_at: float | None = None
+    why: str = ""
+
+
 def _always(check: Check, views: list[tuple[float, View]], now: float) -> tuple[str, str]:
-    stretches = 0
+    """Held through a whole stretch of `during`; a stretch after the last broken one is a fresh attempt."""
+    stretches = _stretches(check, views)
+    broken = [i for i, stretch in enumerate(stretches) if stretch.broke_at is not None]
+    fresh = stretches[broken[-1] + 1:] if broken else stretches
+    if any(stretch.ended for stretch in fresh):
+        return PASS, ""
+    if not broken:
+        if fresh:
+            return WAITING, f"{check.during.source()} is under way; so far {check.condition.source()} held"
+        return WAITING, f"waiting for {check.during.source()} to happen"
+    last = stretches[broken[-1]]
+    moment = f"at {_clock(last.broke_at)}, during {check.during.source()}, {last.why}"
+    if fresh:
+        return WAITING, f"{moment}; this new attempt is judged afresh, and so far it held"
+    return FAIL, f"{moment}. Try again: the next time {plain_words.sentence(check.during)}, it is judged afresh"
+
+
+def _stretches(check: Check, views: list[tuple[float, View]]) -> list[_Stretch]:
+    stretches: list[_Stretch] = []
     inside = False
     for at, view in views:
         during = _holds(check.during, view)
-        if during and not _holds(check.condition, view):
-            return FAIL, f"at {_clock(at)}, during {check.during.source()}, {expr.explain(check.condition, view)}"
-        if inside and not during:
-            stretches += 1
+        if during and not inside:
+            stretches.append(_Stretch(at))
+        elif inside and not during:
+            stretches[-1].ended = True
+        current = stretches[-1] if during else None
+        if current is not None and current.broke_at is None and not _holds(check.condition, view):
+            current.broke_at, current.why = at, expr.explain(check.condition, view)
         inside = during
-    if stretches:
-        return PASS, ""
-    if inside:
-        return WAITING, f"{check.during.source()} is under way; so far {check.condition.source()} held"
-    return WAITING, f"waiting for {check.during.source()} to happen"
+    return stretches
 
 
 def _within(check: Check, views: list[tuple[float, View]], now: float) -> tuple[str, str]:
@@ -209,7 +238,8 @@ def _within(check: Check, views: list[tuple[float, View]], now: float) -> tuple[
     why = expr.explain(check.condition, last_view)
     if now <= deadline:
         return WAITING, f"{check.after.source()} {now - start:.0f}s ago; waiting: {why}"
-    return FAIL, f"not within {_seconds(check.within)} after {check.after.source()} at {_clock(start)}: {why}"
+    return FAIL, (f"not within {_seconds(check.within)} after {check.after.source()} at {_clock(start)}: {why}. "
+                  f"Try again: the next time {plain_words.happening(check.after)}, it is judged afresh")
 
 
 def _triggers(node: Any, views: list[tuple[float, View]]) -> list[float]:

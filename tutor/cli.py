@@ -37,8 +37,9 @@ def _remember(key: str):
 
 
 def _workshop(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    # In the environment too, so a control plane that any command starts learns the quotas.
-    if value:
+    # In the environment too, so a control plane that any command starts learns the quotas; not
+    # while only parsing (the command bar and completion read lines with resilient_parsing).
+    if value and not ctx.resilient_parsing:
         import os
         from pathlib import Path
 

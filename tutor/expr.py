@@ -167,6 +167,8 @@ TASK_CHOICES = {
 @_name("service", "One service, by name. A service that does not exist reads as desired 0, running 0.",
        {"name": "the service name"},
        {"exists": (BOOL, "the service is ACTIVE"),
+        "deleted": (BOOL, "it was ACTIVE at some moment since the exercise began and is not now: a check "
+                          "that it is gone cannot pass when it was never there"),
         "status": (TEXT, "ACTIVE, DRAINING, INACTIVE, or MISSING"),
         "desired": (NUMBER, "desiredCount"),
         "running": (NUMBER, "runningCount"),
@@ -181,15 +183,17 @@ TASK_CHOICES = {
         "strategy": (TEXT, "its placement strategy, as type:field pairs joined by commas")},
        positional="name", required=("name",))
 def _service(view: "View", args: dict[str, Any]) -> dict[str, Any]:
-    s = view.service(str(args["name"]))
+    name = str(args["name"])
+    s = view.service(name)
     if s is None:
-        return {"exists": False, "status": "MISSING", "desired": 0, "running": 0, "pending": 0,
-                "steady": False, "taskdef": "", "deployments": 0, "rolling": False, "rollout": "",
-                "failed_tasks": 0, "chaos": False, "strategy": ""}
+        return {"exists": False, "deleted": name in view.active_seen, "status": "MISSING", "desired": 0,
+                "running": 0, "pending": 0, "steady": False, "taskdef": "", "deployments": 0, "rolling": False,
+                "rollout": "", "failed_tasks": 0, "chaos": False, "strategy": ""}
     deployments = s.get("deployments") or []
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {})
     return {
         "exists": s.get("status") == "ACTIVE",
+        "deleted": s.get("status") != "ACTIVE" and name in view.active_seen,
         "status": s.get("status", "ACTIVE"),
         "desired": s.get("desiredCount", 0),
         "running": s.get("runningCount", 0),
@@ -346,11 +350,13 @@ class View:
     """One snapshot as the stable names see it: one cluster, history before `origin` left out."""
 
     def __init__(self, snapshot: dict[str, Any], origin: float = 0.0, cluster: str = "default",
-                 task_events: Iterable[Any] = ()) -> None:
+                 task_events: Iterable[Any] = (), active_seen: Iterable[str] = ()) -> None:
         self.snapshot = snapshot
         self.origin = origin
         self.cluster = cluster
         self.task_events = list(task_events)
+        self.active_seen = frozenset(active_seen)
+        """Services seen ACTIVE at some moment since origin (the timeline knows; one snapshot does not)."""
         self._services = {
             s.get("serviceName"): s for s in snapshot.get("services", [])
             if s.get("cluster", _cluster_of(s.get("clusterArn"))) in (None, cluster)
@@ -365,6 +371,9 @@ class View:
 
     def service(self, name: str) -> dict[str, Any] | None:
         return self._services.get(name)
+
+    def active_services(self) -> set[str]:
+        return {name for name, s in self._services.items() if s.get("status") == "ACTIVE"}
 
     def tasks(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         return [t for t in self._tasks if _task_matches(t, filters)]

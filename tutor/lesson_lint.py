@@ -2,7 +2,7 @@
 
 Loading already checks the schema (file, line and field in every message). On top of that
 this checks the set as a whole: unique ids, every seed section covered, hint ladders that
-have a hint computed from state, commands that the real CLI (or the command bar) accepts,
+have a hint computed from state, commands that the command bar (with the CLI's grammar) accepts,
 task definitions that exist (built in or shipped), and `lesson:` links that lead somewhere.
 """
 
@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import click
-
 from sandbox.source_error import shown
 from sandbox.taskdef_file import builtin
 
 from . import expr, features
-from .lesson_modes import Exercise, ScriptLine
-from .lessons import SEED_SECTIONS, Lesson, LessonError, load_lesson
+from .lessons import SEED_SECTIONS, Exercise, Lesson, LessonError, ScriptLine, load_lesson
 
 LINK = re.compile(r"\]\(lesson:([^)\s]*)\)")
 TASK_DEF_OPTIONS = ("--task-def", "--task-definition")
@@ -202,36 +199,11 @@ def _command_refs(command: str) -> list[str]:
 
 
 def command_problem(command: str) -> str | None:
-    """Why the real CLI (or, for `aws ecs`, the command bar) would refuse a command, or None."""
-    text = re.sub(r"\{[^{}]*\}", "abcd1234", command)
-    if text.startswith("aws ecs "):
-        from .commands import CommandError, parse
-
-        try:
-            parse(text.replace(" ID", " abcd1234"))
-        except CommandError as exc:
-            return str(exc)
-        return None
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        return f"cannot split it into words: {exc}"
-    from .cli import build
+    """Why the command bar (and so the CLI, whose grammar it uses) would refuse a command, or None."""
+    from .commands import CommandError, parse
 
     try:
-        _resolve(build(), words[1:], None, "servicelab")
-    except click.UsageError as exc:
-        return exc.format_message()
+        parse(re.sub(r"\{[^{}]*\}", "abcd1234", command), placeholders={"ID": "abcd1234"})
+    except CommandError as exc:
+        return str(exc)
     return None
-
-
-def _resolve(command: click.Command, args: list[str], parent: click.Context | None, name: str) -> None:
-    ctx = command.make_context(name, list(args), parent=parent)
-    if isinstance(command, click.Group):
-        rest = list(getattr(ctx, "_protected_args", [])) + list(ctx.args)
-        if not rest:
-            return
-        sub_name, sub, sub_args = command.resolve_command(ctx, rest)
-        if sub is None:
-            raise click.UsageError(f"no such command {rest[0]!r}")
-        _resolve(sub, sub_args, ctx, sub_name)

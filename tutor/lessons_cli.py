@@ -15,8 +15,8 @@ import click
 
 from sandbox.source_error import shown
 
-from . import features, lesson_lint, scaffold
-from .lessons import Lesson, LessonError, default_root, load_lesson
+from . import features, lesson_lint
+from .lessons import Lesson, LessonError, default_root, load_lesson, scaffold
 
 root_option = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False), default=None,

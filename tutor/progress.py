@@ -3,6 +3,10 @@
 No Textual here: the app, the `servicelab progress` CLI and the tests share it. Writes are
 atomic, and a file that cannot be read is set aside (renamed, never deleted) and reported,
 so a learner never loses progress silently.
+
+A lesson's answers are kept in one section per kind of answer (predictions, quiz answers,
+exercise records); each learning mode names its section, and the records and how they are
+read back live in the mode's module (tutor/lessons/modes/).
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sandbox import atomic, paths
+
+from .lessons import Step
+from .lessons.modes import EXERCISES, PREDICTIONS, QUIZ_ANSWERS
+from .lessons.modes.exercise import ExerciseRecord, parse_records
+from .lessons.modes.predict import Prediction, parse_predictions
+from .lessons.modes.quiz import QuizAnswer, parse_answers
 
 FILE_NAME = "progress.json"
 FILE_VERSION = 1
@@ -39,45 +49,6 @@ class _Unreadable(ValueError):
 
 
 @dataclass
-class Prediction:
-    """The learner's answer to a step's prediction question."""
-
-    chosen: int
-    correct: bool
-    at: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"chosen": self.chosen, "correct": self.correct, "at": self.at}
-
-
-@dataclass
-class QuizAnswer:
-    """The learner's first answer to one quiz question: an option, or options in their order."""
-
-    chosen: int | list[int]
-    correct: bool
-    at: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"chosen": self.chosen, "correct": self.correct, "at": self.at}
-
-
-@dataclass
-class ExerciseRecord:
-    """How an exercise went: how far up the hint ladder the learner climbed, and when it passed."""
-
-    hints_used: int = 0
-    """The highest rung reached: 0 none, 1 the nudge, ..., the last rung is the solution."""
-    solution_shown: bool = False
-    passed_at: str | None = None
-    resets: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"hints_used": self.hints_used, "solution_shown": self.solution_shown,
-                "passed_at": self.passed_at, "resets": self.resets}
-
-
-@dataclass
 class LessonProgress:
     """Where a learner is in one lesson."""
 
@@ -96,6 +67,13 @@ class LessonProgress:
     exercises: dict[str, ExerciseRecord] = field(default_factory=dict)
     """Step id to how its exercise (or pitfall lab) went."""
 
+    def step_answers(self, step: Step) -> Any:
+        """What the learner did on a step, from its mode's section; None when nothing yet (or a reading step)."""
+        if step.mode is None:
+            return None
+        sections = {PREDICTIONS: self.predictions, QUIZ_ANSWERS: self.quiz, EXERCISES: self.exercises}
+        return sections[step.mode.section].get(step.id)
+
     def quiz_score(self) -> tuple[int, int]:
         """(first answers that were right, questions answered) over the lesson's quizzes."""
         answers = [a for step in self.quiz.values() for a in step.values()]
@@ -109,9 +87,9 @@ class LessonProgress:
             "started_at": self.started_at,
             "updated_at": self.updated_at,
             "completed_at": self.completed_at,
-            "predictions": {step: p.to_dict() for step, p in self.predictions.items()},
-            "quiz": {step: {q: a.to_dict() for q, a in answers.items()} for step, answers in self.quiz.items()},
-            "exercises": {step: e.to_dict() for step, e in self.exercises.items()},
+            PREDICTIONS: {step: p.to_dict() for step, p in self.predictions.items()},
+            QUIZ_ANSWERS: {step: {q: a.to_dict() for q, a in answers.items()} for step, answers in self.quiz.items()},
+            EXERCISES: {step: e.to_dict() for step, e in self.exercises.items()},
         }
 
 
@@ -309,21 +287,9 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
     for name in ("started_at", "updated_at", "completed_at"):
         if not isinstance(data.get(name), (str, type(None))):
             raise bad(f"{name!r} is not text")
-    predictions = data.get("predictions", {})
-    if not isinstance(predictions, dict):
-        raise bad("'predictions' is not an object")
-    for step_id, answer in predictions.items():
-        if (
-            not isinstance(answer, dict)
-            or isinstance(answer.get("chosen"), bool)
-            or not isinstance(answer.get("chosen"), int)
-            or not isinstance(answer.get("correct"), bool)
-            or not isinstance(answer.get("at"), (str, type(None)))
-        ):
-            raise bad(f"prediction for step {step_id!r} is not {{chosen, correct, at}}")
-        record.predictions[step_id] = Prediction(answer["chosen"], answer["correct"], answer.get("at"))
-    record.quiz = _parse_quiz(data.get("quiz", {}), bad)
-    record.exercises = _parse_exercises(data.get("exercises", {}), bad)
+    record.predictions = parse_predictions(data.get(PREDICTIONS, {}), bad)
+    record.quiz = parse_answers(data.get(QUIZ_ANSWERS, {}), bad)
+    record.exercises = parse_records(data.get(EXERCISES, {}), bad)
     record.status = status
     record.current_step = step
     record.steps_done = list(done)
@@ -331,36 +297,3 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
     record.updated_at = data.get("updated_at")
     record.completed_at = data.get("completed_at")
     return record
-
-
-def _parse_quiz(data: Any, bad: Callable[[str], _Unreadable]) -> dict[str, dict[str, QuizAnswer]]:
-    if not isinstance(data, dict):
-        raise bad("'quiz' is not an object")
-    out: dict[str, dict[str, QuizAnswer]] = {}
-    for step_id, answers in data.items():
-        if not isinstance(answers, dict):
-            raise bad(f"quiz answers for step {step_id!r} are not an object")
-        for question, answer in answers.items():
-            chosen = answer.get("chosen") if isinstance(answer, dict) else None
-            index_ok = isinstance(chosen, int) and not isinstance(chosen, bool)
-            order_ok = isinstance(chosen, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in chosen)
-            if (not (index_ok or order_ok) or not isinstance(answer.get("correct"), bool)
-                    or not isinstance(answer.get("at"), (str, type(None)))):
-                raise bad(f"quiz answer {step_id!r}/{question!r} is not {{chosen, correct, at}}")
-            out.setdefault(step_id, {})[question] = QuizAnswer(chosen, answer["correct"], answer.get("at"))
-    return out
-
-
-def _parse_exercises(data: Any, bad: Callable[[str], _Unreadable]) -> dict[str, ExerciseRecord]:
-    if not isinstance(data, dict):
-        raise bad("'exercises' is not an object")
-    out = {}
-    for step_id, item in data.items():
-        numbers = [item.get(k, 0) for k in ("hints_used", "resets")] if isinstance(item, dict) else [None]
-        if (not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers)
-                or not isinstance(item.get("solution_shown", False), bool)
-                or not isinstance(item.get("passed_at"), (str, type(None)))):
-            raise bad(f"exercise record for step {step_id!r} is not {{hints_used, solution_shown, passed_at, resets}}")
-        out[step_id] = ExerciseRecord(item.get("hints_used", 0), item.get("solution_shown", False),
-                                      item.get("passed_at"), item.get("resets", 0))
-    return out

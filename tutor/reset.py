@@ -8,12 +8,11 @@ match are kept (only rescaled), which is what makes resetting quick.
 
 from __future__ import annotations
 
-import shlex
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from . import plain_words, shipped_taskdefs
 from .lessons import Lesson, SandboxSetup
 from .runner import CommandFailed, Runner
 
@@ -23,11 +22,15 @@ SETTLE_TIMEOUT = 60.0
 @dataclass(frozen=True)
 class Action:
     kind: str
-    """stop-chaos, restore-zone, activate-instance, stop-task, delete-service, register-taskdef,
+    """stop-chaos, restore-zone, activate-instance, stop-task, delete-service, sync-taskdefs,
     create-service or scale-service."""
     target: str
     count: int = 0
     task_definition: str = ""
+    missing: tuple[str, ...] = ()
+    """sync-taskdefs: the lesson's revisions the sandbox lacks."""
+    extra: tuple[str, ...] = ()
+    """sync-taskdefs: ACTIVE revisions of the family the lesson does not ship."""
 
     def describe(self) -> str:
         return {
@@ -36,10 +39,19 @@ class Action:
             "activate-instance": f"set instance {self.target} ACTIVE again",
             "stop-task": f"stop one-off task {self.target[:12]}",
             "delete-service": f"delete service {self.target}",
-            "register-taskdef": f"register the task definitions in {Path(self.target).name}",
+            "sync-taskdefs": _sync_words(self),
             "create-service": f"create service {self.target} ({self.task_definition} × {self.count})",
             "scale-service": f"scale {self.target} to {self.count}",
         }[self.kind]
+
+
+def _sync_words(action: Action) -> str:
+    parts = []
+    if action.missing:
+        parts.append(f"register the lesson's {', '.join(action.missing)}")
+    if action.extra:
+        parts.append(f"set {', '.join(action.extra)} INACTIVE (the lesson does not ship {'it' if len(action.extra) == 1 else 'them'})")
+    return " and ".join(parts)
 
 
 def plan(setup: SandboxSetup, snapshot: dict[str, Any], cluster: str = "default",
@@ -61,10 +73,9 @@ def plan(setup: SandboxSetup, snapshot: dict[str, Any], cluster: str = "default"
     services = {s["serviceName"]: s for s in snapshot.get("services", []) if s.get("cluster", cluster) == cluster}
     wanted = {s.name: s for s in setup.services}
     if lesson is not None:
-        present = set(snapshot.get("taskDefinitions", []))
-        for name, ref in _files_and_refs(lesson):
-            if ref not in present:
-                actions.append(Action("register-taskdef", str(lesson.path / name)))
+        for family, (missing, extra) in shipped_taskdefs.differences(
+                lesson.shipped_refs, snapshot.get("taskDefinitions", [])).items():
+            actions.append(Action("sync-taskdefs", family, missing=tuple(missing), extra=tuple(extra)))
     for name, s in services.items():
         if s.get("status") == "ACTIVE" and s.get("chaos"):
             actions.append(Action("stop-chaos", name))
@@ -98,33 +109,23 @@ def instances(client: Any, cluster: str = "default") -> list[dict[str, Any]]:
         return []
 
 
-def _files_and_refs(lesson: Lesson) -> list[tuple[str, str]]:
-    """Each shipped file with the last ref it registers (a file may hold several revisions)."""
-    out, index = [], 0
-    from sandbox.taskdef_file import load_file
-
-    for name in lesson.task_definitions:
-        count = len(load_file(lesson.path / name))
-        index += count
-        out.append((name, lesson.shipped_refs[index - 1]))
-    return out
-
-
 def describe(actions: list[Action], setup: SandboxSetup) -> list[str]:
     """What a reset will do, one line each, the setup's own commands last."""
     lines = [a.describe() for a in actions]
-    lines += [f"run {line.text}" for line in setup.run]
+    lines += [plain_words.script_line(line) if line.wait else f"run {plain_words.script_line(line)}"
+              for line in setup.run]
     return lines or ["nothing to change"]
 
 
-def apply(actions: list[Action], setup: SandboxSetup, runner: Runner, timeout: float = SETTLE_TIMEOUT) -> None:
+def apply(actions: list[Action], setup: SandboxSetup, runner: Runner, timeout: float = SETTLE_TIMEOUT,
+          lesson: Lesson | None = None) -> None:
     """Carry out a plan, wait until the sandbox matches the setup, then run the setup's commands."""
     client = runner.client
     cluster = runner.cluster
+    if lesson is not None and any(a.kind == "sync-taskdefs" for a in actions):
+        shipped_taskdefs.sync(client.lab, shipped_taskdefs.lesson_files(lesson))
     for action in actions:
-        if action.kind == "register-taskdef":
-            runner.run_command(f"servicelab taskdef register {shlex.quote(action.target)}")
-        elif action.kind == "stop-chaos":
+        if action.kind == "stop-chaos":
             client.lab("StopChaos", cluster=cluster, service=action.target)
         elif action.kind == "restore-zone":
             client.lab("SetZoneFailed", cluster=cluster, zone=action.target, failed=False)

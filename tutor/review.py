@@ -1,7 +1,8 @@
 """Review: flashcards of the lessons' takeaways and of what the learner got wrong, scheduled with SM-2.
 
 No Textual here. The deck is built fresh from the lessons and the learner's progress each time
-(so a fixed typo in a lesson shows up at once); only each card's schedule is stored, in
+(so a fixed typo in a lesson shows up at once); the cards themselves are made by the lessons'
+takeaways and learning modes (tutor/lessons/modes/). Only each card's schedule is stored, in
 `<state home>/review.json`, written atomically, with an unreadable file set aside, never lost.
 
 SM-2 (SuperMemo 2, the ancestor of Anki's scheduler), grades 0-5:
@@ -23,6 +24,8 @@ from typing import Any
 from sandbox import atomic, paths
 
 from .lessons import Lesson
+from .lessons.cards import Card
+from .lessons.modes import takeaway
 from .progress import NOT_STARTED, Progress
 
 FILE_NAME = "review.json"
@@ -37,26 +40,10 @@ GRADES = {
     4: "right, after a moment's thought",
     5: "right, at once",
 }
-TAKEAWAY, QUIZ, PREDICTION = "takeaway", "quiz", "prediction"
 
 
 def review_path() -> Path:
     return paths.home() / FILE_NAME
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    """Stable: `takeaway:LESSON/ID`, `quiz:LESSON/STEP/QUESTION` or `predict:LESSON/STEP`."""
-    front: str
-    back: str
-    source: str
-    lesson: str
-
-    @property
-    def missed(self) -> bool:
-        """A card made from a question the learner answered wrong."""
-        return self.source != TAKEAWAY
 
 
 @dataclass(frozen=True)
@@ -104,39 +91,11 @@ def build_deck(lessons: list[Lesson], progress: Progress, include_all: bool = Fa
     for lesson in lessons:
         record = progress.lesson(lesson.id)
         if include_all or record.status != NOT_STARTED:
-            cards += [Card(f"takeaway:{lesson.id}/{t.id}", t.front, t.back, TAKEAWAY, lesson.id) for t in lesson.takeaways]
+            cards += takeaway.cards(lesson.id, lesson.takeaways)
         for step in lesson.steps:
-            for question in step.quiz:
-                answer = record.quiz.get(step.id, {}).get(question.id)
-                if answer is not None and not answer.correct:
-                    cards.append(Card(f"quiz:{lesson.id}/{step.id}/{question.id}", _quiz_front(question),
-                                      _quiz_back(question), QUIZ, lesson.id))
-            predict = step.myth.as_predict() if step.myth else step.predict
-            answer = record.predictions.get(step.id)
-            if predict is not None and answer is not None and not answer.correct:
-                cards.append(Card(f"predict:{lesson.id}/{step.id}", predict.question,
-                                  f"{_sentence(predict.options[predict.answer])} {predict.explain}", PREDICTION,
-                                  lesson.id))
+            if step.mode is not None:
+                cards += step.mode.missed_cards(lesson.id, step.id, step.block, record.step_answers(step))
     return cards
-
-
-def _quiz_front(question) -> str:
-    if question.kind == "order":
-        items = "; ".join(sorted(option.text for option in question.options))
-        return f"{question.question} ({items})"
-    return question.question
-
-
-def _quiz_back(question) -> str:
-    if question.kind == "order":
-        return question.correct_text()
-    right = question.options[question.answer]
-    return f"{_sentence(right.text)} {right.explain}"
-
-
-def _sentence(text: str) -> str:
-    """Options are often whole sentences already: "The service." must not become "The service.."."""
-    return text if text.rstrip().endswith((".", "!", "?")) else f"{text}."
 
 
 class Review:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import expr
-from .lesson_modes import ScriptLine
+from .lessons import ScriptLine
+from .plain_words import sentence
 from .timeline import Timeline
 
 COMMAND_TIMEOUT = 60.0
@@ -54,9 +55,7 @@ class Runner:
     def view(self) -> expr.View:
         """The sandbox now, as the check language sees it."""
         snapshot = self.client.watch(-1, timeout=0, cluster=self.cluster)
-        origin = self.timeline.origin if self.timeline else 0.0
-        events = self.timeline.task_events if self.timeline else []
-        return expr.View(snapshot, origin, self.cluster, events)
+        return self.timeline.view_of(snapshot) if self.timeline else expr.View(snapshot, 0.0, self.cluster)
 
     def run_script(self, lines: list[ScriptLine]) -> None:
         for line in lines:
@@ -110,5 +109,5 @@ class Runner:
             if expr.evaluate(condition, view):
                 return
             if time.monotonic() >= deadline:
-                raise CommandFailed(f"waited {timeout:g}s for {condition.source()}: {expr.explain(condition, view)}")
+                raise CommandFailed(f"waited {timeout:g}s until {sentence(condition)}: {expr.explain(condition, view)}")
             time.sleep(interval)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from textual.worker import get_current_worker
 
-from .commands import APP, ECS, Operation, create_service
+from .commands import APP, ECS, LAB, Operation, create_service
 from .messages import ActionDone, ActionFailed, LinkStateChanged, SandboxChanged, SandboxStopped, StatsSampled
 
 if TYPE_CHECKING:
@@ -338,26 +338,11 @@ class SandboxLink:
                                 group="sandbox-setup", exclusive=True, exit_on_error=False, name="lesson setup")
 
     def _ensure(self, setups: list[ServiceSetup], task_definition_files: list = ()) -> None:
-        from sandbox.taskdef_file import load_file, register_request
-
         deadline = time.monotonic() + 60
         while self._client is None and time.monotonic() < deadline and not self._closed.is_set():
             time.sleep(0.05)
-        for path in task_definition_files:
-            for td, _ in load_file(path):
-                describe = Operation(ECS, "DescribeTaskDefinition", {"taskDefinition": td.family}, "", None, "")
-                register = Operation(ECS, "RegisterTaskDefinition", register_request(td),
-                                     f"servicelab taskdef register {path.name}", None,
-                                     f"register the lesson's task definition {td.family}")
-                try:
-                    self._call(describe)
-                    continue  # already there from an earlier visit
-                except Exception:
-                    pass
-                try:
-                    self._post(ActionDone(register, self._call(register), quiet=True))
-                except Exception as exc:
-                    self._post(ActionFailed(register, f"lesson setup: {failure_text(exc)}"))
+        if task_definition_files:
+            self._sync_task_definitions(list(task_definition_files))
         for setup in setups:
             op = create_service(self.cluster, setup.name, setup.task_definition, setup.desired_count)
             try:
@@ -371,6 +356,27 @@ class SandboxLink:
                 self._post(ActionFailed(op, f"lesson setup: {failure_text(exc)}"))
                 continue
             self._post(ActionDone(op, result, quiet=True))
+
+    def _sync_task_definitions(self, paths: list[Any]) -> None:
+        """The lesson's own revisions, exactly as shipped (tutor/shipped_taskdefs.py has the rule)."""
+        from . import shipped_taskdefs
+
+        def operation(summary: str) -> Operation:
+            names = " ".join(path.name for path in paths)
+            return Operation(LAB, shipped_taskdefs.SYNC_OPERATION, {}, f"servicelab taskdef register {names}",
+                             None, summary)
+
+        client = self._client
+        try:
+            if client is None:
+                raise ConnectionError(f"not connected to sandbox {self.sandbox!r} yet ({self.state})")
+            changed = shipped_taskdefs.sync(client.lab, paths)
+        except Exception as exc:
+            self._post(ActionFailed(operation("the lesson's own task definitions"), f"lesson setup: {failure_text(exc)}"))
+            return
+        if changed:
+            summary = f"the lesson's own task definitions, as shipped: {', '.join(changed)}"
+            self._post(ActionDone(operation(summary), {"changed": changed}, quiet=True))
 
     def logs(self, task: str) -> tuple[Iterator[str], Any]:
         """A following log stream of `task` and an object whose `abort()` ends it."""

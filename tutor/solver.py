@@ -28,8 +28,8 @@ from typing import Callable
 from sandbox.client import Client
 
 from . import checks, features, reset
-from .lesson_modes import Exercise
-from .lessons import Lesson
+from .exercise_session import ExerciseSession
+from .lessons import Exercise, Lesson
 from .runner import CommandFailed, Runner
 from .timeline import Recorder, Timeline
 
@@ -127,28 +127,29 @@ def _solve_one(lesson: Lesson, step_id: str, exercise: Exercise, box: LessonSand
     started = time.monotonic()
     runner = box.runner
     runner.ran = []
+    # Judged exactly as the app judges the learner (a pitfall's fix counts once its mistake showed).
+    session = ExerciseSession(lesson, lesson.steps[lesson.step_index(step_id)], timeline=box.timeline)
     try:
-        setup = exercise.setup or lesson.sandbox
+        setup = session.setup
         snapshot = runner.client.watch(-1, timeout=0, cluster=runner.cluster)
         instances = reset.instances(runner.client, runner.cluster)
-        reset.apply(reset.plan(setup, snapshot, runner.cluster, lesson, instances), setup, runner)
-        box.timeline.restart()
+        reset.apply(reset.plan(setup, snapshot, runner.cluster, lesson, instances), setup, runner, lesson=lesson)
+        session.restart()
         _settle(box)
         moment = "before the learner did anything"
         if exercise.kind == "pitfall":
-            # A pitfall's checks judge the fix, so they must fail once the mistake is made; before
-            # it they may pass (the sandbox is still fine), which is the point of the lab.
+            # A pitfall's checks judge the fix, so they must fail once the mistake is made.
             runner.run_script(exercise.mistake)
-            symptoms = _wait_all(exercise.symptoms, box, exercise.timeout)
+            symptoms = _wait_all(session.symptoms, box, exercise.timeout)
             outcome.symptoms_shown = all(r.passed for r in symptoms)
             outcome.defects += [f"symptom never showed after the mistake: {r.message}" for r in symptoms if not r.passed]
             moment = "right after the mistake"
-        before = checks.evaluate_all(exercise.checks, box.timeline)
+        before = session.results()
         outcome.failed_before = not all(r.passed for r in before)
         outcome.defects += [f"check '{r.check.describe()}' passes {moment}, so it cannot fail"
                             for r in before if r.passed]
         runner.run_script(exercise.solution)
-        after = _wait_all(exercise.checks, box, exercise.timeout)
+        after = _wait_all(session.results, box, exercise.timeout)
         outcome.passed_after = all(r.passed for r in after)
         outcome.failures = [r.message for r in after if not r.passed]
     except CommandFailed as exc:
@@ -167,10 +168,10 @@ def _settle(box: LessonSandbox, quiet: float = 0.3) -> None:
         box.recorder.wait_change(deadline - time.monotonic())
 
 
-def _wait_all(wanted: list[checks.Check], box: LessonSandbox, timeout: float) -> list[checks.Result]:
+def _wait_all(judge: Callable[[], list[checks.Result]], box: LessonSandbox, timeout: float) -> list[checks.Result]:
     deadline = time.monotonic() + timeout
     while True:
-        results = checks.evaluate_all(wanted, box.timeline)
+        results = judge()
         if all(r.passed for r in results) or time.monotonic() >= deadline:
             return results
         box.recorder.wait_change(min(0.5, max(0.0, deadline - time.monotonic())))

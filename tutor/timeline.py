@@ -51,10 +51,13 @@ class Timeline:
         self.origin = clock() if origin is None else origin
         self.entries: list[Entry] = []
         self.task_events: list[TaskEvent] = []
+        self.active_seen: dict[str, float] = {}
+        """Each service seen ACTIVE since origin, with when it was first seen so."""
         self._lock = threading.Lock()
-        # Views are rebuilt only when an entry sees new task changes: the app judges the same
-        # entries on every snapshot, and a View also memoizes the values it computed.
-        self._views: dict[int, tuple[Entry, int, View]] = {}
+        # Views are rebuilt only when an entry sees new history: the app judges the same entries
+        # on every snapshot, and a View also memoizes the values it computed. Per entry, one
+        # View per origin judged from (a pitfall's fix is judged from when its mistake showed).
+        self._views: dict[int, dict[float, tuple[Entry, tuple, View]]] = {}
 
     def ingest(self, snapshot: dict[str, Any], at: float | None = None) -> bool:
         """Add a snapshot seen at `at` (default now); returns False for a version already seen."""
@@ -67,6 +70,8 @@ class Timeline:
             if previous is not None:
                 self.task_events.extend(_changes(previous.snapshot, snapshot, at, self.origin))
             self.entries.append(Entry(at, version, snapshot))
+            for name in View(snapshot, cluster=self.cluster).active_services():
+                self.active_seen.setdefault(name, at)
             for dropped in self.entries[:-MAX_ENTRIES]:
                 self._views.pop(id(dropped), None)
             del self.entries[:-MAX_ENTRIES]
@@ -80,27 +85,39 @@ class Timeline:
             self.origin = at
             self.task_events = []
             self.entries = [Entry(at, latest.version, latest.snapshot)] if latest else []
+            active = View(latest.snapshot, cluster=self.cluster).active_services() if latest else set()
+            self.active_seen = {name: at for name in active}
             self._views = {}
 
     @property
     def latest(self) -> Entry | None:
         return self.entries[-1] if self.entries else None
 
-    def views(self) -> list[tuple[float, View]]:
-        """Every entry as a View, each seeing only the task changes up to its own time."""
+    def views(self, since: float | None = None) -> list[tuple[float, View]]:
+        """Every entry as a View, each seeing only the history (task changes, services seen) up to its own time.
+
+        With `since`, judging starts later: from the entry in force at `since`, with history
+        before `since` left out (a pitfall's fix counts from when its mistake showed).
+        """
         with self._lock:
             entries = list(self.entries)
             events = list(self.task_events)
+            seen = dict(self.active_seen)
+        origin = self.origin if since is None else max(self.origin, since)
+        if since is not None:
+            entries = entries[max(0, bisect.bisect_right([e.at for e in entries], since) - 1):]
         # Events are appended in time order, so each entry's share is a prefix.
         times = [e.at for e in events]
         out = []
         for entry in entries:
-            seen = bisect.bisect_right(times, entry.at)
-            cached = self._views.get(id(entry))
+            count = bisect.bisect_right(times, entry.at)
+            names = frozenset(name for name, at in seen.items() if at <= entry.at)
+            per_origin = self._views.setdefault(id(entry), {})
+            cached = per_origin.get(origin)
             # `is entry` guards against an id reused by a newer entry after the old one was dropped.
-            if cached is None or cached[0] is not entry or cached[1] != seen:
-                cached = (entry, seen, View(entry.snapshot, self.origin, self.cluster, events[:seen]))
-                self._views[id(entry)] = cached
+            if cached is None or cached[0] is not entry or cached[1] != (count, names):
+                cached = (entry, (count, names), View(entry.snapshot, origin, self.cluster, events[:count], names))
+                per_origin[origin] = cached
             out.append((entry.at, cached[2]))
         return out
 
@@ -109,7 +126,16 @@ class Timeline:
         with self._lock:
             latest = self.entries[-1] if self.entries else None
             events = list(self.task_events)
-        return View(latest.snapshot, self.origin, self.cluster, events) if latest else None
+            seen = list(self.active_seen)
+        return View(latest.snapshot, self.origin, self.cluster, events, seen) if latest else None
+
+    def view_of(self, snapshot: dict[str, Any]) -> View:
+        """A snapshot fresher than the latest entry, seen with the timeline's history."""
+        with self._lock:
+            events = list(self.task_events)
+            seen = set(self.active_seen)
+        view = View(snapshot, self.origin, self.cluster, events)
+        return View(snapshot, self.origin, self.cluster, events, seen | view.active_services())
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any], at: float, origin: float) -> list[TaskEvent]:

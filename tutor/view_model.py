@@ -12,7 +12,7 @@ from sandbox.timefmt import clock, duration  # noqa: F401  (re-exported for the 
 
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Snapshot = dict[str, Any]
@@ -163,6 +163,99 @@ def _row(task: dict[str, Any], sample: dict[str, Any] | None, now: float) -> Tas
         stopped=stopped,
         one_off=one_off,
     )
+
+
+# -- slow motion: each new status of a task held on screen a moment --------------------------------
+SLOW_MOTION_SECONDS = 1.5
+"""How long slow motion holds each new status of a task in the table."""
+STARTING = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
+"""Every task's way up, in ECS's order."""
+
+
+def passed_through(old: str | None, new: str) -> list[str]:
+    """The statuses a task showed going from `old` (None: not seen before) to `new`, `new` last.
+
+    On the way up every task passes PROVISIONING, PENDING and ACTIVATING in that order, so the
+    ones no snapshot caught are put back (the sandbox sets PENDING and ACTIVATING in one step,
+    so no snapshot ever holds PENDING). Any other change is taken as seen.
+    """
+    if new in STARTING:
+        first = STARTING.index(old) + 1 if old in STARTING else 0
+        if first <= STARTING.index(new):
+            return list(STARTING[first:STARTING.index(new) + 1])
+    return [new]
+
+
+class SlowMotion:
+    """Holds each new status of a task on screen for `hold` seconds, one after another, so the
+    statuses that pass in a blink on the way up (and down) can be watched.
+
+    Fed each snapshot's tasks (`observe`); `apply` turns the table's rows into what to show now.
+    Tasks and statuses already there when it starts are not replayed.
+    """
+
+    def __init__(self, hold: float = SLOW_MOTION_SECONDS) -> None:
+        self.hold = hold
+        self._seen: dict[str, str] = {}
+        """The latest status each task had in a snapshot."""
+        self._shown: dict[str, tuple[str, float]] = {}
+        """The status on screen for each task, and since when."""
+        self._queue: dict[str, list[str]] = {}
+        """Statuses each task still has to show, oldest first."""
+        self._primed = False
+
+    def observe(self, tasks: list[dict[str, Any]], now: float) -> None:
+        """Take a snapshot's tasks: each new status joins its task's queue."""
+        present = {task["taskId"] for task in tasks}
+        for gone in [task_id for task_id in self._seen if task_id not in present]:
+            self._seen.pop(gone)
+            self._shown.pop(gone, None)
+            self._queue.pop(gone, None)
+        for task in tasks:
+            task_id, status = task["taskId"], task["lastStatus"]
+            old = self._seen.get(task_id)
+            if old == status:
+                continue
+            self._seen[task_id] = status
+            if not self._primed:
+                self._shown[task_id] = (status, now - self.hold)
+                continue
+            steps = passed_through(old, status)
+            if old is None:
+                self._shown[task_id] = (steps.pop(0), now)
+            self._queue.setdefault(task_id, []).extend(steps)
+        self._primed = True
+        self._advance(now)
+
+    def _advance(self, now: float) -> None:
+        """Each task whose status has been on screen `hold` seconds moves on to its next one."""
+        for task_id, queue in list(self._queue.items()):
+            status, since = self._shown.get(task_id, ("", now - self.hold))
+            if queue and now - since >= self.hold:
+                self._shown[task_id] = (queue.pop(0), now)
+            if not queue:
+                del self._queue[task_id]
+
+    def apply(self, rows: list[TaskRow], now: float) -> list[TaskRow]:
+        """The rows as slow motion shows them now: a task still holding an earlier status shows that."""
+        self._advance(now)
+        return [self._held(row) for row in rows]
+
+    def _held(self, row: TaskRow) -> TaskRow:
+        status = self._shown.get(row.task_id, (row.last_status, 0.0))[0]
+        if status == row.last_status:
+            return row
+        running = status == "RUNNING"
+        return replace(
+            row, last_status=status, stopped=status == "STOPPED",
+            health=row.health if status not in STARTING[:3] else "UNKNOWN",
+            cpu=row.cpu if running else "-", memory=row.memory if running else "-",
+            uptime=row.uptime if running else "-")
+
+    def next_change(self, now: float) -> float | None:
+        """Seconds until a held status moves on; None when nothing is held."""
+        waits = [self._shown[task_id][1] + self.hold - now for task_id in self._queue if task_id in self._shown]
+        return max(0.0, min(waits)) if waits else None
 
 
 def human_bytes(value: float | None) -> str:

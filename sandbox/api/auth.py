@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, quote
 from aiohttp import web
 
 from ..tokens import HEADER
+from .protocol import header
 
 SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
@@ -33,9 +34,9 @@ class TokenGuard:
         self.token = token
 
     def allows(self, request: web.Request, body: bytes) -> bool:
-        given = request.headers.get(HEADER)
-        if given is not None:
-            return hmac.compare_digest(given.encode(), self.token.encode())
+        if HEADER in request.headers:
+            given = header(request.headers[HEADER])
+            return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
         return sigv4_valid(request, body, self.token)
 
 
@@ -45,14 +46,16 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 def sigv4_valid(request: web.Request, body: bytes, secret: str) -> bool:
     """Whether `request` was signed (SigV4, as botocore signs ECS calls) with `secret`."""
-    match = SIGV4.fullmatch(request.headers.get("Authorization", "").strip())
-    amz_date = request.headers.get("X-Amz-Date", "")
+    # Every header that goes into the signature must be plain text first (see protocol.header).
+    match = SIGV4.fullmatch((header(request.headers.get("Authorization")) or "").strip())
+    amz_date = header(request.headers.get("X-Amz-Date")) or ""
     if not match or not amz_date.startswith(match["date"]):
         return False
     signed = match["headers"].split(";")
-    if "host" not in signed:
+    values = [header(request.headers.get(name, "")) for name in signed]
+    if "host" not in signed or None in values:
         return False
-    canonical_headers = "".join(f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in signed)
+    canonical_headers = "".join(f"{name}:{' '.join(value.split())}\n" for name, value in zip(signed, values))
     query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
                      for k, v in sorted(parse_qsl(request.query_string, keep_blank_values=True)))
     canonical_request = "\n".join([

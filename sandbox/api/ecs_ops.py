@@ -210,7 +210,7 @@ CONTAINER: dict[str, Spec] = {
 }
 
 
-SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+SIZE = re.compile(r"^\s*(\d{1,6}(?:\.\d{1,3})?)\s*([A-Za-z]*)\s*$")  # bounded: 400 digits overflow a float
 
 
 def _size(value: str, unit: str, field: str) -> int:

@@ -217,6 +217,15 @@ def op_set_zone_failed(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> d
         return {"instances": [instance_shape(sb, i) for i in instances]}
 
 
+@operation("SyncTaskDefinitions")
+def op_sync_task_definitions(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
+    """A lesson's own family, made to hold exactly its revisions (RegisterTaskDefinition requests, in order)."""
+    from .ecs_ops import taskdef_from_request
+
+    wanted = [taskdef_from_request(request) for request in body.get("taskDefinitions") or []]
+    return {"changed": sb.sync_task_definitions(body["family"], wanted)}
+
+
 @operation("StartChaos")
 def op_start_chaos(sb: Sandbox, body: dict[str, Any], info: ServerInfo) -> dict[str, Any]:
     s = sb.start_chaos(body.get("cluster", "default"), body["service"], float(body["every"]), float(body["for"]))

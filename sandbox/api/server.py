@@ -22,13 +22,14 @@ import uuid
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import errors
 from ..actions import Sandbox
 from ..runtime.base import RuntimeError_
 from . import ecs_model, ecs_ops, lab_ops
 from .lab_ops import ServerInfo
-from .protocol import ECS_PREFIX, JSON_TYPE, LAB_PREFIX
+from .protocol import ECS_PREFIX, JSON_TYPE, LAB_PREFIX, MAX_BODY_BYTES, SerializationException, check_lab_request, header, parse_body
 from .shapes import DEFAULT_REGION, Arns
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,22 @@ def _error(exc: errors.SandboxError) -> web.Response:
     return _reply({"__type": exc.code, "message": exc.message}, status, exc.code)
 
 
+class MalformedHttpInOneLine(logging.Filter):
+    """aiohttp refuses malformed HTTP itself (a control character in a header, say) with a plain
+    400, before any handler runs; it is the client's mistake, so the log gets one line, not a
+    traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg, record.args = "refused malformed HTTP: %s", (" ".join(str(exc.message).split())[:200],)
+            record.exc_info = None
+        return True
+
+
+MALFORMED_HTTP = MalformedHttpInOneLine()
+
+
 class UnknownOperation(errors.SandboxError):
     """What AWS's JSON services answer for an X-Amz-Target they do not have."""
 
@@ -75,10 +92,13 @@ class ApiServer:
         self.idle = idle
         """An idle.IdleWatch when the sandbox stops itself after a while unused."""
         self.check_responses = os.environ.get("SERVICELAB_CHECK_RESPONSES") == "1"
-        self.app = web.Application(client_max_size=1 << 20)
+        self.app = web.Application(client_max_size=MAX_BODY_BYTES)
         self.app.router.add_post("/", self.handle)
         self.app.router.add_get("/", self.hello)
+        self.app.router.add_route("*", "/{path:.*}", self.elsewhere)
         self.app.on_startup.append(self._warm_up)
+        if MALFORMED_HTTP not in logging.getLogger("aiohttp.server").filters:
+            logging.getLogger("aiohttp.server").addFilter(MALFORMED_HTTP)
 
     async def _warm_up(self, app: web.Application) -> None:
         # Load the ECS model in the background, so the first request does not wait for it.
@@ -86,6 +106,11 @@ class ApiServer:
 
     async def hello(self, request: web.Request) -> web.Response:
         return web.Response(text=f"servicelab control plane for sandbox {self.info.sandbox}\n")
+
+    async def elsewhere(self, request: web.Request) -> web.Response:
+        return _reply({"__type": UnknownOperation.code,
+                       "message": "this server answers POST / with an X-Amz-Target header, as ECS does"}, 404,
+                      UnknownOperation.code)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.idle is None:
@@ -96,34 +121,36 @@ class ApiServer:
         finally:
             self.idle.end()
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        target = request.headers.get("X-Amz-Target", "")
+    async def _read(self, request: web.Request) -> tuple[bytes, dict[str, Any]]:
         try:
             raw = await request.read()
-            body = json.loads(raw) if raw.strip() else {}
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            return _reply({"__type": "SerializationException", "message": "the request body is not a JSON object"}, 400)
+        except web.HTTPRequestEntityTooLarge:
+            raise SerializationException(f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB") from None
+        return raw, parse_body(raw)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            raw, body = await self._read(request)
+        except errors.SandboxError as exc:
+            return _error(exc)
         if self.guard is not None and not self.guard.allows(request, raw):
             return _error(errors.UnrecognizedClientException(
                 f"sandbox {self.info.sandbox!r} belongs to a workshop learner and needs its token: only that "
                 "learner's servicelab, or an AWS CLI set up with their `servicelab aws-env`, may call it"))
         try:
-            if target == LAB_PREFIX + "TaskLogs":
-                return await self.stream_logs(request, body)
-            if target.startswith(ECS_PREFIX):
+            target = header(request.headers.get("X-Amz-Target"))
+            if target is not None and target.startswith(ECS_PREFIX):
                 op = target[len(ECS_PREFIX):]
                 result = await asyncio.to_thread(self.ecs, op, body, Arns(region_of(request)))
-            elif target.startswith(LAB_PREFIX):
+            elif target is not None and target.startswith(LAB_PREFIX):
                 op = target[len(LAB_PREFIX):]
-                handler = lab_ops.OPERATIONS.get(op)
-                if handler is None:
-                    supported = ", ".join(sorted(lab_ops.OPERATIONS) + ["TaskLogs"])
-                    raise UnknownOperation(f"operation {op!r} is not one of servicelab's; supported: {supported}")
-                result = await asyncio.to_thread(handler, self.sandbox, body, self.info)
+                if op == "TaskLogs":
+                    check_lab_request(op, body)
+                    return await self.stream_logs(request, body)
+                result = await asyncio.to_thread(self.lab, op, body)
             else:
-                raise UnknownOperation(f"X-Amz-Target {target!r} is not one this server answers")
+                raise UnknownOperation(f"X-Amz-Target {target or '(missing or not ASCII)'!r} is not one this "
+                                       f"server answers: use {ECS_PREFIX}<Operation> or {LAB_PREFIX}<Operation>")
         except errors.SandboxError as exc:
             return _error(exc)
         except KeyError as exc:
@@ -134,6 +161,14 @@ class ApiServer:
             log.exception("operation %s failed", target)
             return _error(errors.ServerException(f"internal error: {exc}"))
         return _reply(result)
+
+    def lab(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        handler = lab_ops.OPERATIONS.get(op)
+        if handler is None:
+            supported = ", ".join(sorted(lab_ops.OPERATIONS) + ["TaskLogs"])
+            raise UnknownOperation(f"operation {op!r} is not one of servicelab's; supported: {supported}")
+        check_lab_request(op, body)
+        return handler(self.sandbox, body, self.info)
 
     def ecs(self, op: str, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
         handler = ecs_ops.OPERATIONS.get(op)

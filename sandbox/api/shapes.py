@@ -193,7 +193,7 @@ def service_extras(s: Service, tasks: list[Task]) -> dict[str, Any]:
     """What the tutor shows beside the ECS fields."""
     breaker = None
     if s.deployment_configuration.circuit_breaker_enable and s.deployments:
-        from ..planner import circuit_breaker_threshold
+        from ..scheduler.planner import circuit_breaker_threshold
 
         breaker = {"failed": s.deployments[0].failed_tasks, "threshold": circuit_breaker_threshold(s.desired_count)}
     traffic = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .context import Lab, emit_json, json_option, table
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, json_option, pass_operation, show_twin, table
+from .operations import Operation
 
 
 @click.group("cluster")
@@ -12,12 +14,12 @@ def cluster_group() -> None:
     """List, create and delete clusters (each starts with three instances in three zones)."""
 
 
-@cluster_group.command("ls")
+@cluster_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_clusters())
 @json_option
-@click.pass_obj
-def ls_cmd(lab: Lab, as_json: bool) -> None:
+@pass_operation
+def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
     """Every active cluster with its counts."""
-    arns = lab.ecs("ListClusters")["clusterArns"]
+    arns = lab.run(op)["clusterArns"]
     clusters = lab.ecs("DescribeClusters", clusters=arns)["clusters"] if arns else []
     if as_json:
         emit_json(clusters)
@@ -27,22 +29,24 @@ def ls_cmd(lab: Lab, as_json: bool) -> None:
           ["CLUSTER", "STATUS", "SERVICES", "RUNNING", "PENDING"])
 
 
-@cluster_group.command("create")
+@cluster_group.command("create", cls=OpCommand, build=lambda c, p: ops.create_cluster(p["name"]))
 @click.argument("name")
-@click.pass_obj
-def create_cmd(lab: Lab, name: str) -> None:
+@pass_operation
+def create_cmd(lab: Lab, op: Operation, name: str) -> None:
     """Create a cluster; use it with --cluster NAME."""
-    lab.ecs("CreateCluster", clusterName=name)
+    lab.run(op)
     click.echo(f"cluster {name} created; use it with `servicelab --cluster {name} …`")
+    show_twin(op)
 
 
-@cluster_group.command("delete")
+@cluster_group.command("delete", cls=OpCommand, build=lambda c, p: ops.delete_cluster(p["name"]))
 @click.argument("name")
-@click.pass_obj
-def delete_cmd(lab: Lab, name: str) -> None:
+@pass_operation
+def delete_cmd(lab: Lab, op: Operation, name: str) -> None:
     """Delete an empty cluster."""
-    lab.ecs("DeleteCluster", cluster=name)
+    lab.run(op)
     click.echo(f"cluster {name} deleted")
+    show_twin(op)
 
 
 def register(cli: click.Group) -> None:

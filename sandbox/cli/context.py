@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 import click
 
 from .. import errors, paths
 from ..client import Client, ControlPlaneDown
 from ..timefmt import clock, duration
+from .operations import ECS, CommandError, Operation
+
+OPERATION = "servicelab.operation"
+"""Where an OpCommand leaves its Operation in the context's meta, for its callback."""
 
 
 class Lab:
@@ -76,6 +81,48 @@ class Lab:
     def lab(self, operation: str, **params: Any) -> dict[str, Any]:
         return self.client().lab(operation, **params)
 
+    def run(self, operation: Operation) -> dict[str, Any]:
+        """Carry out an ECS or servicelab operation (the app's own ones are not for the control plane)."""
+        call = self.ecs if operation.api == ECS else self.lab
+        return call(operation.name, **operation.params)
+
+
+Builder = Callable[[str, dict[str, Any]], Operation]
+"""(cluster, the command's parsed parameters) → the Operation they mean."""
+
+
+class OpCommand(click.Command):
+    """A command that means one Operation, built from its parameters by `build`.
+
+    The app's command bar parses a line with the same command and calls the same `build`, so a
+    command means the same call, with the same twin, in a terminal and in the app.
+    """
+
+    def __init__(self, *args: Any, build: Builder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.build = build
+
+    def operation(self, ctx: click.Context, cluster: str) -> Operation:
+        try:
+            return self.build(cluster, ctx.params)
+        except CommandError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta[OPERATION] = self.operation(ctx, ctx.find_object(Lab).cluster)
+        return super().invoke(ctx)
+
+
+def pass_operation(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Call the command with its Lab and the Operation its parameters mean, then its parameters."""
+
+    @functools.wraps(fn)
+    def callback(**params: Any) -> Any:
+        ctx = click.get_current_context()
+        return fn(ctx.find_object(Lab), ctx.meta[OPERATION], **params)
+
+    return callback
+
 
 class LabGroup(click.Group):
     """Turns expected failures into one line and an exit status: 2 for usage, 1 for failures."""
@@ -124,6 +171,11 @@ def fail(message: str, status: int = 1) -> None:
     sys.exit(status)
 
 
-def aws_twin(text: str, tool: str = "ecs") -> None:
-    """Show the real CLI's twin of what was just done, so it becomes familiar."""
-    click.echo(click.style(f"  aws {tool} {text}", dim=True), err=True)
+def show_twin(operation: Operation) -> None:
+    """After a change, show how the real `aws` CLI does the same, so it becomes familiar.
+
+    The same string the app shows for the same action: `aws ecs …`, or another AWS tool's way.
+    """
+    twin = operation.aws or operation.elsewhere
+    if operation.changes and twin:
+        click.echo(click.style(f"  {twin}", dim=True), err=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .context import Lab, emit_json, json_option, table
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, json_option, pass_operation, show_twin, table
+from .operations import Operation
 
 
 @click.group("instance")
@@ -12,12 +15,12 @@ def instance_group() -> None:
     """The cluster's simulated container instances (slices of the one engine, one zone each)."""
 
 
-@instance_group.command("ls")
+@instance_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_instances(c))
 @json_option
-@click.pass_obj
-def ls_cmd(lab: Lab, as_json: bool) -> None:
+@pass_operation
+def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
     """Instances with their zone, status, free CPU and memory, and task count."""
-    instances = lab.lab("Instances", cluster=lab.cluster)["instances"]
+    instances = lab.run(op)["instances"]
     if as_json:
         emit_json(instances)
         return
@@ -30,38 +33,38 @@ def ls_cmd(lab: Lab, as_json: bool) -> None:
     )
 
 
-def _set(lab: Lab, instance: str, status: str) -> None:
-    result = lab.lab("SetInstanceStatus", cluster=lab.cluster, instance=instance, status=status)["instance"]
-    click.echo(f"instance {result['containerInstanceId']} ({result['availabilityZone']}) is {status}")
+def _set(lab: Lab, op: Operation) -> None:
+    result = lab.run(op)["instance"]
+    click.echo(f"instance {result['containerInstanceId']} ({result['availabilityZone']}) is {op.params['status']}")
+    show_twin(op)
 
 
-@instance_group.command("drain")
-@click.argument("instance_id", metavar="ID")
-@click.pass_obj
-def drain_cmd(lab: Lab, instance_id: str) -> None:
+@instance_group.command("drain", cls=OpCommand,
+                        build=lambda c, p: ops.set_instance_status(c, p["instance_id"], "DRAINING"))
+@click.argument("instance_id", metavar="ID", shell_complete=completion.instances)
+@pass_operation
+def drain_cmd(lab: Lab, op: Operation, instance_id: str) -> None:
     """Set DRAINING: its tasks are replaced elsewhere, within the deployment bounds."""
-    _set(lab, instance_id, "DRAINING")
-    click.echo(click.style(
-        f"  aws ecs update-container-instances-state --cluster {lab.cluster} --container-instances {instance_id} --status DRAINING",
-        dim=True), err=True)
+    _set(lab, op)
 
 
-@instance_group.command("activate")
-@click.argument("instance_id", metavar="ID")
-@click.pass_obj
-def activate_cmd(lab: Lab, instance_id: str) -> None:
+@instance_group.command("activate", cls=OpCommand,
+                        build=lambda c, p: ops.set_instance_status(c, p["instance_id"], "ACTIVE"))
+@click.argument("instance_id", metavar="ID", shell_complete=completion.instances)
+@pass_operation
+def activate_cmd(lab: Lab, op: Operation, instance_id: str) -> None:
     """Set ACTIVE again: it takes tasks."""
-    _set(lab, instance_id, "ACTIVE")
+    _set(lab, op)
 
 
-@instance_group.command("add")
+@instance_group.command("add", cls=OpCommand, build=lambda c, p: ops.add_instance(c, p["zone"], p["cpu"], p["memory"]))
 @click.option("--zone", required=True, help="e.g. us-east-1d")
 @click.option("--cpu", default=2048, show_default=True, help="CPU units (1024 = one vCPU).")
 @click.option("--memory", default=4096, show_default=True, help="MiB.")
-@click.pass_obj
-def add_cmd(lab: Lab, zone: str, cpu: int, memory: int) -> None:
+@pass_operation
+def add_cmd(lab: Lab, op: Operation, zone: str, **_: object) -> None:
     """Add an instance to the cluster."""
-    result = lab.lab("AddInstance", cluster=lab.cluster, zone=zone, cpu=cpu, memory=memory)["instance"]
+    result = lab.run(op)["instance"]
     click.echo(f"instance {result['containerInstanceId']} added in {zone}")
 
 
@@ -70,21 +73,21 @@ def zone_group() -> None:
     """Fail and restore whole availability zones."""
 
 
-@zone_group.command("fail")
-@click.argument("zone")
-@click.pass_obj
-def fail_cmd(lab: Lab, zone: str) -> None:
+@zone_group.command("fail", cls=OpCommand, build=lambda c, p: ops.set_zone_failed(c, p["zone"], True))
+@click.argument("zone", shell_complete=completion.zones)
+@pass_operation
+def fail_cmd(lab: Lab, op: Operation, zone: str) -> None:
     """Take a zone down: every task in it stops, and services place replacements elsewhere."""
-    instances = lab.lab("SetZoneFailed", cluster=lab.cluster, zone=zone, failed=True)["instances"]
+    instances = lab.run(op)["instances"]
     click.echo(f"zone {zone} failed ({len(instances)} instance(s) down)")
 
 
-@zone_group.command("restore")
-@click.argument("zone")
-@click.pass_obj
-def restore_cmd(lab: Lab, zone: str) -> None:
+@zone_group.command("restore", cls=OpCommand, build=lambda c, p: ops.set_zone_failed(c, p["zone"], False))
+@click.argument("zone", shell_complete=completion.zones)
+@pass_operation
+def restore_cmd(lab: Lab, op: Operation, zone: str) -> None:
     """Bring a zone back; services with AZ rebalancing move tasks back into it."""
-    instances = lab.lab("SetZoneFailed", cluster=lab.cluster, zone=zone, failed=False)["instances"]
+    instances = lab.run(op)["instances"]
     click.echo(f"zone {zone} restored ({len(instances)} instance(s) back)")
 
 

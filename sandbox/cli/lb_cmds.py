@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .context import Lab, emit_json, json_option, table
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, json_option, pass_operation, table
+from .operations import Operation
 
 
 @click.group("lb")
@@ -12,13 +15,13 @@ def lb_group() -> None:
     """Load balancers: one per service created with --load-balancer."""
 
 
-@lb_group.command("ls")
-@click.argument("service", required=False)
+@lb_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_load_balancers(c, p["service"]))
+@click.argument("service", required=False, shell_complete=completion.services)
 @json_option
-@click.pass_obj
-def ls_cmd(lab: Lab, service: str | None, as_json: bool) -> None:
+@pass_operation
+def ls_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
     """Each load-balanced service's URL and its targets with their health."""
-    balancers = lab.lab("LoadBalancers", cluster=lab.cluster, service=service)["loadBalancers"]
+    balancers = lab.run(op)["loadBalancers"]
     if as_json:
         emit_json(balancers)
         return

@@ -8,7 +8,8 @@ import click
 
 from .. import paths
 from ..client import ControlPlaneDown
-from .context import Lab, emit_json, fail, json_option
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, fail, json_option
 
 
 @click.group("sandbox")
@@ -42,7 +43,7 @@ def serve_cmd(lab: Lab, port: int, time_speed: float | None) -> None:
         fail(str(exc), 2)
 
 
-@sandbox_group.command("status")
+@sandbox_group.command("status", cls=OpCommand, build=lambda c, p: ops.sandbox_status(c))
 @json_option
 @click.pass_obj
 def status_cmd(lab: Lab, as_json: bool) -> None:
@@ -81,7 +82,7 @@ def status_cmd(lab: Lab, as_json: bool) -> None:
 def down_cmd(lab: Lab) -> None:
     """Stop the control plane and remove every container and process it owns (safe to repeat)."""
     from ..daemon import pid_alive, read_api_file
-    from .teardown import remove_leftovers
+    from .teardown import remove_leftovers, used_by_another_home
 
     client = lab.running_client()
     info = read_api_file(lab.sandbox)
@@ -97,6 +98,10 @@ def down_cmd(lab: Lab) -> None:
     removed = remove_leftovers(lab.sandbox)
     note = f"; removed {removed} leftover container(s)/process(es)" if removed else ""
     click.echo(f"sandbox {lab.sandbox!r} is down{note}")
+    if used_by_another_home(lab.sandbox):
+        click.echo(f"servicelab: note: containers named after sandbox {lab.sandbox!r} belong to another servicelab "
+                   "home (SERVICELAB_HOME) and were left alone; only that home's `sandbox down` removes them",
+                   err=True)
 
 
 @sandbox_group.command("prepare")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .context import Lab, aws_twin, clock_time, emit_json, json_option
+from ..autoscaling.policy import DEFAULT_COOLDOWN
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, clock_time, emit_json, json_option, pass_operation, show_twin
+from .operations import Operation
 
 
 @click.group("scaling")
@@ -12,48 +16,44 @@ def scaling_group() -> None:
     """Auto scaling: target tracking on average CPU or on requests per target."""
 
 
-@scaling_group.command("set")
-@click.argument("name")
-@click.option("--metric", type=click.Choice(["cpu", "requests"]), required=True,
+def _set(cluster: str, p: dict) -> Operation:
+    return ops.put_scaling_policy(cluster, p["name"], p["metric"], p["target"], p["min_capacity"], p["max_capacity"],
+                                  p["scale_out_cooldown"], p["scale_in_cooldown"])
+
+
+@scaling_group.command("set", cls=OpCommand, build=_set)
+@click.argument("name", shell_complete=completion.services)
+@click.option("--metric", type=click.Choice(list(ops.SCALING_METRICS)), required=True,
               help="cpu: ECSServiceAverageCPUUtilization (% of reserved CPU); "
                    "requests: ALBRequestCountPerTarget (per minute per target; needs --load-balancer).")
 @click.option("--target", type=float, required=True, help="The value to keep the metric at.")
 @click.option("--min", "min_capacity", type=int, required=True, help="Fewest tasks.")
 @click.option("--max", "max_capacity", type=int, required=True, help="Most tasks.")
-@click.option("--scale-out-cooldown", type=float, default=300, show_default=True, metavar="S",
-              help="Seconds after a scale-out before the next one (sandbox time).")
-@click.option("--scale-in-cooldown", type=float, default=300, show_default=True, metavar="S",
-              help="Seconds after any scaling before a scale-in (sandbox time).")
+@click.option("--scale-out-cooldown", type=float, metavar="S",
+              help=f"Seconds after a scale-out before the next one (sandbox time; default {DEFAULT_COOLDOWN}).")
+@click.option("--scale-in-cooldown", type=float, metavar="S",
+              help=f"Seconds after any scaling before a scale-in (sandbox time; default {DEFAULT_COOLDOWN}).")
 @json_option
-@click.pass_obj
-def set_cmd(lab: Lab, name: str, metric: str, target: float, min_capacity: int, max_capacity: int,
-            scale_out_cooldown: float, scale_in_cooldown: float, as_json: bool) -> None:
+@pass_operation
+def set_cmd(lab: Lab, op: Operation, name: str, as_json: bool, **_: object) -> None:
     """Keep METRIC at TARGET by changing the desired count within MIN..MAX."""
-    result = lab.lab("PutScalingPolicy", cluster=lab.cluster, service=name, metric=metric, target=target,
-                     minCapacity=min_capacity, maxCapacity=max_capacity,
-                     scaleOutCooldown=scale_out_cooldown, scaleInCooldown=scale_in_cooldown)
+    result = lab.run(op)
     if as_json:
         emit_json(result)
         return
     s = result["scaling"]
     click.echo(f"service {name}: keeping {s['metricName']} at {s['target']:g}, between {s['min']} and {s['max']} tasks "
                f"(cooldowns: out {s['scaleOutCooldown']:g}s, in {s['scaleInCooldown']:g}s)")
-    resource = f"service/{lab.cluster}/{name}"
-    aws_twin(f"register-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-             f"--resource-id {resource} --min-capacity {min_capacity} --max-capacity {max_capacity}", tool="application-autoscaling")
-    aws_twin(f"put-scaling-policy --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-             f"--resource-id {resource} --policy-type TargetTrackingScaling --policy-name {name}-{metric} "
-             f"--target-tracking-scaling-policy-configuration 'TargetValue={target:g},PredefinedMetricSpecification="
-             f"{{PredefinedMetricType={s['metricName']}}},ScaleOutCooldown={scale_out_cooldown:g},ScaleInCooldown={scale_in_cooldown:g}'", tool="application-autoscaling")
+    show_twin(op)
 
 
-@scaling_group.command("show")
-@click.argument("name")
+@scaling_group.command("show", cls=OpCommand, build=lambda c, p: ops.describe_scaling(c, p["name"]))
+@click.argument("name", shell_complete=completion.services)
 @json_option
-@click.pass_obj
-def show_cmd(lab: Lab, name: str, as_json: bool) -> None:
+@pass_operation
+def show_cmd(lab: Lab, op: Operation, name: str, as_json: bool) -> None:
     """The policy, the metric against its target, and the latest scaling activity."""
-    result = lab.lab("DescribeScaling", cluster=lab.cluster, service=name)
+    result = lab.run(op)
     if as_json:
         emit_json(result)
         return
@@ -74,15 +74,14 @@ def show_cmd(lab: Lab, name: str, as_json: bool) -> None:
         click.echo(f"    {a['message']}")
 
 
-@scaling_group.command("off")
-@click.argument("name")
-@click.pass_obj
-def off_cmd(lab: Lab, name: str) -> None:
+@scaling_group.command("off", cls=OpCommand, build=lambda c, p: ops.delete_scaling_policy(c, p["name"]))
+@click.argument("name", shell_complete=completion.services)
+@pass_operation
+def off_cmd(lab: Lab, op: Operation, name: str) -> None:
     """Remove the service's scaling policy; the desired count stays where it is."""
-    lab.lab("DeleteScalingPolicy", cluster=lab.cluster, service=name)
+    lab.run(op)
     click.echo(f"service {name}: auto scaling off")
-    aws_twin(f"deregister-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount "
-             f"--resource-id service/{lab.cluster}/{name}", tool="application-autoscaling")
+    show_twin(op)
 
 
 def register(cli: click.Group) -> None:

@@ -6,7 +6,11 @@ import time
 
 import click
 
-from .context import Lab, aws_twin, clock_time, emit_json, json_option, table
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, clock_time, emit_json, json_option, pass_operation, show_twin, table
+from .operations import CommandError, Operation
+from .service_settings import deployment_configuration, settings
 
 
 def _describe(lab: Lab, name: str) -> dict:
@@ -24,42 +28,6 @@ def _describe(lab: Lab, name: str) -> dict:
 @click.group("service")
 def service_group() -> None:
     """Create, scale, inspect and delete services."""
-
-
-def _strategy(values: tuple[str, ...]) -> list[dict[str, str]] | None:
-    out = []
-    for value in values:
-        kind, _, field = value.partition(":")
-        out.append({"type": kind, "field": field} if field else {"type": kind})
-    return out or None
-
-
-def _constraints(values: tuple[str, ...]) -> list[dict[str, str]] | None:
-    out = []
-    for value in values:
-        kind, _, expression = value.partition(":")
-        out.append({"type": kind, "expression": expression} if expression else {"type": kind})
-    return out or None
-
-
-def _deployment(min_healthy, max_percent, breaker, rollback, strategy=None, canary=None, step=None,
-                bake=None) -> dict | None:
-    config: dict = {}
-    if strategy is not None:
-        config["strategy"] = strategy
-    if canary is not None:
-        config["canaryConfiguration"] = {"canaryPercent": canary}
-    if step is not None:
-        config["linearConfiguration"] = {"stepPercent": step}
-    if bake is not None:
-        config["bakeTimeInMinutes"] = bake
-    if min_healthy is not None:
-        config["minimumHealthyPercent"] = min_healthy
-    if max_percent is not None:
-        config["maximumPercent"] = max_percent
-    if breaker is not None or rollback is not None:
-        config["deploymentCircuitBreaker"] = {"enable": bool(breaker or rollback), "rollback": bool(rollback)}
-    return config or None
 
 
 deployment_options = [
@@ -119,9 +87,27 @@ def _load_balancer_settings(options: dict) -> dict:
     return {LOAD_BALANCER_OPTIONS[k]: v for k, v in options.items() if k in LOAD_BALANCER_OPTIONS and v is not None}
 
 
-@service_group.command("create")
+def _create(cluster: str, p: dict) -> Operation:
+    load_balancer = _load_balancer_settings(p)
+    if load_balancer and not p["load_balancer"]:
+        raise CommandError("load balancer settings need --load-balancer")
+    return ops.create_service(cluster, p["name"], p["task_def"], p["count"], _settings(p),
+                              load_balancer if p["load_balancer"] else None)
+
+
+def _update(cluster: str, p: dict) -> Operation:
+    return ops.update_service(cluster, p["name"], p["task_def"], p["count"], p["force_new_deployment"], _settings(p))
+
+
+def _settings(p: dict) -> dict:
+    return settings(p.get("strategy", ()), p.get("constraints", ()), deployment_configuration(p), p["az_rebalancing"],
+                    p["grace"])
+
+
+@service_group.command("create", cls=OpCommand, build=_create)
 @click.argument("name")
-@click.option("--task-def", "task_def", default="web:1", show_default=True, metavar="FAMILY[:REV]")
+@click.option("--task-def", "task_def", default="web:1", show_default=True, metavar="FAMILY[:REV]",
+              shell_complete=completion.task_definitions)
 @click.option("--count", default=1, show_default=True, type=int, help="desiredCount.")
 @click.option("--placement-strategy", "strategy", multiple=True, metavar="TYPE[:FIELD]",
               help="e.g. spread:attribute:ecs.availability-zone, spread:instanceId, binpack:memory, random (repeatable, in order).")
@@ -130,106 +116,64 @@ def _load_balancer_settings(options: dict) -> dict:
 @with_deployment_options
 @with_load_balancer_options
 @json_option
-@click.pass_obj
-def create_cmd(lab: Lab, name: str, task_def: str, count: int, strategy, constraints, min_healthy, max_percent,
-               circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent, linear_step, bake_minutes,
-               grace: int | None, load_balancer: bool, as_json: bool, **lb_options) -> None:
+@pass_operation
+def create_cmd(lab: Lab, op: Operation, name: str, task_def: str, count: int, as_json: bool, **_: object) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
-    request = dict(
-        cluster=lab.cluster, serviceName=name, taskDefinition=task_def, desiredCount=count,
-        placementStrategy=_strategy(strategy), placementConstraints=_constraints(constraints),
-        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
-                                            deploy_strategy, canary_percent, linear_step, bake_minutes),
-        availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
-        healthCheckGracePeriodSeconds=grace,
-    )
-    settings = _load_balancer_settings(lb_options)
-    if settings and not load_balancer:
-        raise click.UsageError("load balancer settings need --load-balancer")
-    if load_balancer:
-        # A servicelab operation: ECS's CreateService plus the load balancer, in one step.
-        result = lab.lab("CreateServiceWithLoadBalancer",
-                         createService={k: v for k, v in request.items() if v is not None}, loadBalancer=settings)
-    else:
-        result = lab.ecs("CreateService", **request)
+    result = lab.run(op)
     if as_json:
         emit_json(result["service"])
         return
     lb = result["service"].get("loadBalancer")
     click.echo(f"service {name} created: desired {count} × {task_def}"
                + (f", behind a load balancer at {lb['url']}" if lb else ""))
-    aws = f"create-service --cluster {lab.cluster} --service-name {name} --task-definition {task_def} --desired-count {count}"
-    if grace is not None:
-        aws += f" --health-check-grace-period-seconds {grace}"
-    if lb:
-        aws += (f" --load-balancers targetGroupArn={lb['targetGroupArn']},"
-                f"containerName={lb['containerName']},containerPort={lb['containerPort']}")
-    aws_twin(aws)
+    show_twin(op)
 
 
-@service_group.command("scale")
-@click.argument("name")
+@service_group.command("scale", cls=OpCommand, build=lambda c, p: ops.scale_service(c, p["name"], p["count"]))
+@click.argument("name", shell_complete=completion.services)
 @click.argument("count", type=int)
 @json_option
-@click.pass_obj
-def scale_cmd(lab: Lab, name: str, count: int, as_json: bool) -> None:
+@pass_operation
+def scale_cmd(lab: Lab, op: Operation, name: str, count: int, as_json: bool) -> None:
     """Set the service's desiredCount; the scheduler does the rest."""
-    result = lab.ecs("UpdateService", cluster=lab.cluster, service=name, desiredCount=count)
+    s = lab.run(op)["service"]
     if as_json:
-        emit_json(result["service"])
+        emit_json(s)
         return
-    s = result["service"]
     click.echo(f"service {name}: desired {count} (running {s['runningCount']}, pending {s['pendingCount']})")
-    aws_twin(f"update-service --cluster {lab.cluster} --service {name} --desired-count {count}")
+    show_twin(op)
 
 
-@service_group.command("update")
-@click.argument("name")
-@click.option("--task-def", "task_def", metavar="FAMILY[:REV]", help="Deploy this task definition.")
+@service_group.command("update", cls=OpCommand, build=_update)
+@click.argument("name", shell_complete=completion.services)
+@click.option("--task-def", "task_def", metavar="FAMILY[:REV]", help="Deploy this task definition.",
+              shell_complete=completion.task_definitions)
 @click.option("--count", type=int, help="Also set desiredCount.")
 @click.option("--force-new-deployment", is_flag=True, help="Replace every task, even with the same task definition.")
 @with_deployment_options
 @json_option
-@click.pass_obj
-def update_cmd(lab: Lab, name: str, task_def: str | None, count: int | None, force_new_deployment: bool,
-               min_healthy, max_percent, circuit_breaker, rollback, az_rebalancing, deploy_strategy, canary_percent,
-               linear_step, bake_minutes, grace: int | None, as_json: bool) -> None:
+@pass_operation
+def update_cmd(lab: Lab, op: Operation, name: str, grace: int | None, as_json: bool, **_: object) -> None:
     """Change a service: a new task definition starts a deployment (rolling, or blue/green)."""
-    result = lab.ecs(
-        "UpdateService", cluster=lab.cluster, service=name, taskDefinition=task_def, desiredCount=count,
-        forceNewDeployment=force_new_deployment or None,
-        deploymentConfiguration=_deployment(min_healthy, max_percent, circuit_breaker, rollback,
-                                            deploy_strategy, canary_percent, linear_step, bake_minutes),
-        availabilityZoneRebalancing=None if az_rebalancing is None else ("ENABLED" if az_rebalancing else "DISABLED"),
-        healthCheckGracePeriodSeconds=grace,
-    )
+    s = lab.run(op)["service"]
     if as_json:
-        emit_json(result["service"])
+        emit_json(s)
         return
-    s = result["service"]
     d = s["deployments"][0]
     click.echo(f"service {name}: deployment {d['id']} {d['rolloutState']} "
                f"({d['taskDefinition'].rsplit('/', 1)[-1]}, min {s['deploymentConfiguration']['minimumHealthyPercent']}%, "
                f"max {s['deploymentConfiguration']['maximumPercent']}%)")
-    parts = [f"update-service --cluster {lab.cluster} --service {name}"]
-    if task_def:
-        parts.append(f"--task-definition {task_def}")
-    if count is not None:
-        parts.append(f"--desired-count {count}")
-    if force_new_deployment:
-        parts.append("--force-new-deployment")
     if grace is not None:
-        parts.append(f"--health-check-grace-period-seconds {grace}")
         click.echo(f"service {name}: health check grace period {grace}s")
-    aws_twin(" ".join(parts))
+    show_twin(op)
 
 
-@service_group.command("ls")
+@service_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_services(c))
 @json_option
-@click.pass_obj
-def ls_cmd(lab: Lab, as_json: bool) -> None:
+@pass_operation
+def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
     """List the cluster's active services with their counts."""
-    arns = lab.ecs("ListServices", cluster=lab.cluster, maxResults=100)["serviceArns"]
+    arns = lab.run(op)["serviceArns"]
     services = []
     for start in range(0, len(arns), 10):
         services += lab.ecs("DescribeServices", cluster=lab.cluster, services=arns[start:start + 10])["services"]
@@ -248,8 +192,8 @@ def ls_cmd(lab: Lab, as_json: bool) -> None:
     )
 
 
-@service_group.command("describe")
-@click.argument("name")
+@service_group.command("describe", cls=OpCommand, build=lambda c, p: ops.describe_service(c, p["name"]))
+@click.argument("name", shell_complete=completion.services)
 @json_option
 @click.pass_obj
 def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
@@ -290,8 +234,9 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
             click.echo(f"    {clock_time(e['createdAt'])}  {e['message']}")
 
 
-@service_group.command("events")
-@click.argument("name")
+@service_group.command("events", cls=OpCommand,
+                       build=lambda c, p: ops.describe_service(c, p["name"], show="events"))
+@click.argument("name", shell_complete=completion.services)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they happen.")
 @click.option("--limit", default=20, show_default=True, help="How many past events to show first.")
 @json_option
@@ -331,33 +276,38 @@ def _print_event(event: dict, as_json: bool) -> None:
         click.echo(f"{clock_time(event['createdAt'])}  {event['message']}")
 
 
-@service_group.command("delete")
-@click.argument("name")
+@service_group.command("delete", cls=OpCommand, build=lambda c, p: ops.delete_service(c, p["name"], p["force"]))
+@click.argument("name", shell_complete=completion.services)
 @click.option("--force", is_flag=True, help="Delete even while tasks are wanted (scales to 0 first).")
-@click.pass_obj
-def delete_cmd(lab: Lab, name: str, force: bool) -> None:
+@pass_operation
+def delete_cmd(lab: Lab, op: Operation, name: str, force: bool) -> None:
     """Delete a service: it drains its tasks (DRAINING), then becomes INACTIVE."""
-    lab.ecs("DeleteService", cluster=lab.cluster, service=name, force=force)
+    lab.run(op)
     click.echo(f"service {name} is DRAINING; its tasks are being stopped")
-    aws_twin(f"delete-service --cluster {lab.cluster} --service {name}{' --force' if force else ''}")
+    show_twin(op)
 
 
-@click.command("chaos")
-@click.argument("name")
+def _chaos(cluster: str, p: dict) -> Operation:
+    if p["stop"]:
+        return ops.stop_chaos(cluster, p["name"])
+    if p["every"] is None:
+        raise CommandError("chaos needs --every SECONDS (or --stop): e.g. chaos web --every 5 --for 30")
+    return ops.start_chaos(cluster, p["name"], p["every"], p["duration"])
+
+
+@click.command("chaos", cls=OpCommand, build=_chaos)
+@click.argument("name", shell_complete=completion.services)
 @click.option("--every", type=float, metavar="SECONDS", help="Stop one random task this often.")
 @click.option("--for", "duration", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="How long the chaos lasts.")
 @click.option("--stop", is_flag=True, help="End a chaos run early.")
-@click.pass_obj
-def chaos_cmd(lab: Lab, name: str, every: float | None, duration: float, stop: bool) -> None:
+@pass_operation
+def chaos_cmd(lab: Lab, op: Operation, name: str, every: float | None, duration: float, stop: bool) -> None:
     """Stop a random task of the service at a steady pace, for a bounded time."""
+    lab.run(op)
     if stop:
-        lab.lab("StopChaos", cluster=lab.cluster, service=name)
         click.echo(f"chaos on {name} stopped")
         return
-    if every is None:
-        raise click.UsageError("give --every SECONDS (or --stop)")
-    lab.lab("StartChaos", cluster=lab.cluster, service=name, every=every, **{"for": duration})
     click.echo(f"chaos on {name}: one random task stopped every {every:g}s for {duration:g}s "
                f"(ends at {clock_time(time.time() + duration)})")
 

@@ -8,7 +8,10 @@ import sys
 
 import click
 
-from .context import Lab, ago, aws_twin, clock_time, emit_json, json_option, table
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, ago, clock_time, emit_json, json_option, pass_operation, show_twin, table
+from .operations import Operation
 
 
 def _one(lab: Lab, task: str) -> dict:
@@ -20,14 +23,25 @@ def task_group() -> None:
     """List, inspect, stop, run and enter tasks."""
 
 
-@task_group.command("ls")
-@click.option("--service", metavar="NAME", help="Only this service's tasks.")
+def _ls(cluster: str, p: dict) -> Operation:
+    if p["include_stopped"]:
+        return ops.all_tasks(cluster, p["service"])
+    return ops.list_tasks(cluster, p["service"], p["stopped"])
+
+
+@task_group.command("ls", cls=OpCommand, build=_ls)
+@click.option("--service", metavar="NAME", help="Only this service's tasks.", shell_complete=completion.services)
 @click.option("--all", "include_stopped", is_flag=True, help="Include STOPPED tasks.")
+@click.option("--stopped", is_flag=True, help="Only tasks told to stop (desiredStatus STOPPED), as aws ecs list-tasks "
+                                              "--desired-status STOPPED lists them.")
 @json_option
 @click.pass_obj
-def ls_cmd(lab: Lab, service: str | None, include_stopped: bool, as_json: bool) -> None:
+def ls_cmd(lab: Lab, service: str | None, include_stopped: bool, stopped: bool, as_json: bool) -> None:
     """List tasks, newest first."""
-    tasks = lab.lab("Tasks", cluster=lab.cluster, service=service, includeStopped=include_stopped)["tasks"]
+    # The table wants more than ListTasks's ARNs: the tutor's Tasks call gives every field at once.
+    tasks = lab.lab("Tasks", cluster=lab.cluster, service=service, includeStopped=include_stopped or stopped)["tasks"]
+    if stopped and not include_stopped:
+        tasks = [t for t in tasks if t["desiredStatus"] == "STOPPED"]
     if as_json:
         emit_json(tasks)
         return
@@ -51,8 +65,8 @@ def ls_cmd(lab: Lab, service: str | None, include_stopped: bool, as_json: bool) 
     table(rows, ["TASK", "SERVICE", "TASK DEF", "LAST STATUS", "DESIRED", "HEALTH", "UPTIME", "CONTAINER", "STOPPED REASON"])
 
 
-@task_group.command("describe")
-@click.argument("task_id", metavar="ID")
+@task_group.command("describe", cls=OpCommand, build=lambda c, p: ops.describe_task(c, p["task_id"]))
+@click.argument("task_id", metavar="ID", shell_complete=completion.tasks)
 @json_option
 @click.pass_obj
 def describe_cmd(lab: Lab, task_id: str, as_json: bool) -> None:
@@ -81,35 +95,35 @@ def describe_cmd(lab: Lab, task_id: str, as_json: bool) -> None:
         click.echo(f"  container  {c['reason']}")
 
 
-@task_group.command("stop")
-@click.argument("task_id", metavar="ID")
+@task_group.command("stop", cls=OpCommand, build=lambda c, p: ops.stop_task(c, p["task_id"], p["reason"]))
+@click.argument("task_id", metavar="ID", shell_complete=completion.tasks)
 @click.option("--reason", metavar="TEXT", help="Recorded as the task's stoppedReason.")
-@click.pass_obj
-def stop_cmd(lab: Lab, task_id: str, reason: str | None) -> None:
+@pass_operation
+def stop_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Stop a task (stopCode UserInitiated). A service will start a replacement."""
-    t = lab.ecs("StopTask", cluster=lab.cluster, task=task_id, reason=reason)["task"]
+    t = lab.run(op)["task"]
     tid = t["taskArn"].rsplit("/", 1)[-1]
     click.echo(f"task {tid[:12]} stopping ({t['group']})")
-    aws_twin(f"stop-task --cluster {lab.cluster} --task {tid}" + (f" --reason {reason!r}" if reason else ""))
+    show_twin(op)
 
 
-@task_group.command("kill")
-@click.argument("task_id", metavar="ID")
-@click.pass_obj
-def kill_cmd(lab: Lab, task_id: str) -> None:
+@task_group.command("kill", cls=OpCommand, build=lambda c, p: ops.kill_task(c, p["task_id"]))
+@click.argument("task_id", metavar="ID", shell_complete=completion.tasks)
+@pass_operation
+def kill_cmd(lab: Lab, op: Operation, task_id: str) -> None:
     """Kill the task's container from outside, like a crash. The scheduler has to notice."""
-    result = lab.lab("KillTask", cluster=lab.cluster, task=task_id)
+    result = lab.run(op)
     click.echo(f"killed container {result['containerId'][:12]} of task {result['taskId'][:12]}")
 
 
-@task_group.command("run")
-@click.argument("task_def", metavar="FAMILY[:REV]")
+@task_group.command("run", cls=OpCommand, build=lambda c, p: ops.run_task(c, p["task_def"], p["count"]))
+@click.argument("task_def", metavar="FAMILY[:REV]", shell_complete=completion.task_definitions)
 @click.option("--count", default=1, show_default=True, type=int, help="How many (1 to 10).")
 @json_option
-@click.pass_obj
-def run_cmd(lab: Lab, task_def: str, count: int, as_json: bool) -> None:
+@pass_operation
+def run_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
     """Run one-off tasks. Nothing replaces them when they stop."""
-    result = lab.ecs("RunTask", cluster=lab.cluster, taskDefinition=task_def, count=count)
+    result = lab.run(op)
     if as_json:
         emit_json(result)
         return
@@ -118,13 +132,13 @@ def run_cmd(lab: Lab, task_def: str, count: int, as_json: bool) -> None:
         click.echo(f"task {t['taskArn'].rsplit('/', 1)[-1][:12]} started ({t['group']}){where}")
     for f in result["failures"]:
         click.echo(f"not placed: {f['reason']}: {f.get('detail', '')}", err=True)
-    aws_twin(f"run-task --cluster {lab.cluster} --task-definition {task_def} --count {count}")
+    show_twin(op)
     if result["failures"] and not result["tasks"]:
         raise SystemExit(1)
 
 
-@task_group.command("logs")
-@click.argument("task_id", metavar="ID")
+@task_group.command("logs", cls=OpCommand, build=lambda c, p: ops.task_logs(c, p["task_id"]))
+@click.argument("task_id", metavar="ID", shell_complete=completion.tasks)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the task ends.")
 @click.option("--tail", type=int, metavar="N", help="Only the last N lines.")
 @click.pass_obj
@@ -134,15 +148,15 @@ def logs_cmd(lab: Lab, task_id: str, follow: bool, tail: int | None) -> None:
         click.echo(chunk, nl=False)
 
 
-@task_group.command("exec", context_settings={"ignore_unknown_options": True})
-@click.argument("task_id", metavar="ID")
+@task_group.command("exec", cls=OpCommand, context_settings={"ignore_unknown_options": True},
+                    build=lambda c, p: ops.exec_task(c, p["task_id"], p["command"]))
+@click.argument("task_id", metavar="ID", shell_complete=completion.tasks)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-@click.pass_obj
-def exec_cmd(lab: Lab, task_id: str, command: tuple[str, ...]) -> None:
+@pass_operation
+def exec_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Run a command inside the task: servicelab task exec ID -- sh"""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    argv = lab.lab("ExecArgv", cluster=lab.cluster, task=task_id,
-                   command=list(command) or ["sh"], interactive=interactive)["argv"]
+    argv = lab.lab("ExecArgv", **op.params, interactive=interactive)["argv"]
     if interactive:
         os.execvp(argv[0], argv)
     result = subprocess.run(argv)

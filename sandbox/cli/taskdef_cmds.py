@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from .context import Lab, emit_json, fail, json_option, table
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, fail, json_option, pass_operation, table
+from .operations import Operation
 
 
 @click.group("taskdef")
@@ -18,12 +21,12 @@ def _describe(lab: Lab, ref: str) -> dict:
     return lab.ecs("DescribeTaskDefinition", taskDefinition=ref)["taskDefinition"]
 
 
-@taskdef_group.command("ls")
+@taskdef_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_task_definitions())
 @json_option
-@click.pass_obj
-def ls_cmd(lab: Lab, as_json: bool) -> None:
+@pass_operation
+def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
     """Every ACTIVE task definition revision."""
-    arns = lab.ecs("ListTaskDefinitions")["taskDefinitionArns"]
+    arns = lab.run(op)["taskDefinitionArns"]
     defs = [_describe(lab, arn.rsplit("/", 1)[-1]) for arn in arns]
     if as_json:
         emit_json(defs)
@@ -41,13 +44,13 @@ def ls_cmd(lab: Lab, as_json: bool) -> None:
     table(rows, ["TASK DEF", "IMAGE", "COMMAND", "CPU", "MEMORY", "PORT", "HEALTH CHECK"])
 
 
-@taskdef_group.command("describe")
-@click.argument("ref", metavar="FAMILY[:REV]")
+@taskdef_group.command("describe", cls=OpCommand, build=lambda c, p: ops.describe_task_definition(c, p["ref"]))
+@click.argument("ref", metavar="FAMILY[:REV]", shell_complete=completion.task_definitions)
 @json_option
-@click.pass_obj
-def describe_cmd(lab: Lab, ref: str, as_json: bool) -> None:
+@pass_operation
+def describe_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
     """Show one task definition."""
-    d = _describe(lab, ref)
+    d = lab.run(op)["taskDefinition"]
     if as_json:
         emit_json(d)
         return

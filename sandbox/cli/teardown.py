@@ -1,4 +1,9 @@
-"""The safety net behind `sandbox down`: whatever carries this sandbox's labels goes."""
+"""The safety net behind `sandbox down`: whatever carries this sandbox's labels, in this home, goes.
+
+A sandbox name is unique only within one servicelab home (SERVICELAB_HOME), so the runtimes are
+the ones a control plane of this home would use: another home's containers of the same name are
+never touched, as no other command touches them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from ..runtime.base import RuntimeError_
 
 
 def remove_leftovers(sandbox: str) -> int:
-    """Remove every container and task process owned by `sandbox`; returns how many."""
+    """Remove every container and task process this home's `sandbox` owns; returns how many."""
     removed = 0
     for make in (_docker, _processes):
         runtime = make(sandbox)
@@ -26,11 +31,24 @@ def remove_leftovers(sandbox: str) -> int:
     return removed
 
 
-def _docker(sandbox: str):
+def used_by_another_home(sandbox: str) -> bool:
+    """Whether another servicelab home runs containers under this sandbox name (left alone by down)."""
+    runtime = _docker(sandbox)
+    if runtime is None:
+        return False
     try:
-        from ..runtime.docker_runtime import DockerRuntime
+        return bool(runtime.other_homes())
+    except RuntimeError_:
+        return False
+    finally:
+        runtime.close()
 
-        return DockerRuntime(sandbox)
+
+def _docker(sandbox: str):
+    from ..runtime.select import select_runtime
+
+    try:
+        return select_runtime("docker", sandbox, paths.sandbox_dir(sandbox))
     except RuntimeError_:
         return None
 

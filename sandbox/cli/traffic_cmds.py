@@ -7,32 +7,32 @@ import sys
 
 import click
 
-from .context import Lab, emit_json, fail
+from . import completion
+from . import operations as ops
+from .context import Lab, OpCommand, emit_json, fail, pass_operation
+from .operations import Operation
 
 
-@click.command("traffic")
-@click.argument("name")
+@click.command("traffic", cls=OpCommand,
+               build=lambda c, p: ops.send_traffic(c, p["name"], p["rps"], p["seconds"], p["path"]))
+@click.argument("name", shell_complete=completion.services)
 @click.option("--rps", type=float, default=10.0, show_default=True, help="Requests per second (up to 500).")
 @click.option("--for", "seconds", type=float, default=10.0, show_default=True, metavar="SECONDS",
               help="How long to send (up to 600).")
 @click.option("--path", default="/", show_default=True, help="Path to request.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"requests", "errors", "p50_ms", "p99_ms"}.')
-@click.pass_obj
-def traffic_cmd(lab: Lab, name: str, rps: float, seconds: float, path: str, as_json: bool) -> None:
+@pass_operation
+def traffic_cmd(lab: Lab, op: Operation, name: str, rps: float, seconds: float, as_json: bool, **_: object) -> None:
     """Send RPS requests per second to the service's load balancer for SECONDS; report errors and latency."""
     from .. import traffic
 
-    try:
-        traffic.check(rps, seconds)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
     balancers = lab.lab("LoadBalancers", cluster=lab.cluster, service=name)["loadBalancers"]
     if not balancers:
         fail(f"service {name!r} has no load balancer; create it with `servicelab service create {name} --load-balancer`")
     url = balancers[0]["url"]
     if not url:
         fail(f"the load balancer of {name!r} is still starting; try again in a moment")
-    target = url + (path if path.startswith("/") else "/" + path)
+    target = url + op.params["path"]
     if not as_json:
         click.echo(f"sending {rps:g} requests/s to {target} for {seconds:g}s …", err=True)
     report = asyncio.run(traffic.run(target, rps, seconds, on_result=None if as_json else _progress(rps)))

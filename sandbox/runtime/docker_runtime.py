@@ -84,8 +84,8 @@ def unavailable_message(exc: BaseException | None = None) -> str:
     if "Permission denied" in text or "PermissionError" in text:
         return (f"Docker refused us (permission denied on {where}): add yourself to the docker group "
                 "with `sudo usermod -aG docker $USER`, then log in again")
-    return (f"Docker is not running (cannot reach {where}): start it with `sudo systemctl start docker` "
-            "or `servicelab sandbox setup`")
+    return (f"Docker is not running (cannot reach {where}): start it with `sudo systemctl start docker`, "
+            "or run `bash scripts/tutor`, which starts it")
 
 
 def connect(timeout: int = API_TIMEOUT):
@@ -219,12 +219,13 @@ class DockerRuntime:
             args["cpu_shares"] = spec.cpu  # ECS cpu units are Docker's relative shares (1024 = 1 vCPU)
         args.update(HARDENING)
         if spec.network_mode == "host":
-            # The host's own stack: the task binds its port on loopback, and a second task on the
-            # same port collides, as it would on one EC2 instance.
+            # The host's own stack: the task binds loopback only, with or without a containerPort
+            # (the demo task's default port too), and a second task on the same port collides, as
+            # it would on one EC2 instance.
             args["network_mode"] = "host"
+            env["BIND"] = "127.0.0.1"
             if spec.container_port:
                 env["PORT"] = str(spec.container_port)
-                env["BIND"] = "127.0.0.1"
         elif spec.network_mode == "none":
             args["network_mode"] = "none"
         else:

@@ -10,6 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .. import commands
+from ..view_model import SLOW_MOTION_SECONDS
+
+
+SANDBOX_APP_ACTIONS = {"toggle_slow_motion", "restart_sandbox"}
+"""The app's own keys that are about the live sandbox: help lists them there (ctrl+r is the sandbox
+screens' too), not under "Everywhere"."""
 
 
 def key_name(binding: Binding) -> str:
@@ -37,19 +43,21 @@ def key_sections() -> list[tuple[str, list[tuple[str, str]]]]:
     from .logs import LogsScreen
     from .review import ReviewScreen
 
-    def rows(source: list[BindingType]) -> list[tuple[str, str]]:
+    def rows(source: list[BindingType], only: set[str] | None = None,
+             leave_out: set[str] = frozenset()) -> list[tuple[str, str]]:
         # One row per action: `q, ctrl+q, ctrl+c  Quit: …`; the tooltip is the long description.
         grouped: dict[str, tuple[list[str], str]] = {}
         for b in _bindings(source):
-            if not b.description:
+            if not b.description or b.action in leave_out or (only is not None and b.action not in only):
                 continue
             keys, what = grouped.setdefault(b.action, ([], b.tooltip or b.description))
             keys.append(key_name(b))
         return [(", ".join(keys), what) for keys, what in grouped.values()]
 
     return [
-        ("Everywhere", rows(ServicelabApp.BINDINGS) + [("ctrl+p", "Command palette: lessons and actions"),
-                                                       ("tab / shift+tab", "Move between parts of the screen")]),
+        ("Everywhere", rows(ServicelabApp.BINDINGS, leave_out=SANDBOX_APP_ACTIONS)
+         + [("ctrl+p", "Command palette: lessons and actions"),
+            ("tab / shift+tab", "Move between parts of the screen")]),
         ("Lessons (home)", rows(HomeScreen.BINDINGS) + [("up / down, enter", "Choose a lesson; a click works too")]),
         ("In a lesson", rows(LessonScreen.BINDINGS) + rows(LearningScreen.BINDINGS)
          + rows(OrderList.BINDINGS) + [("enter", "Answer: commit a prediction, a myth or a quiz question")]),
@@ -57,6 +65,7 @@ def key_sections() -> list[tuple[str, list[tuple[str, str]]]]:
          + [("0 … 5", "Grade how well you remembered: 0 blank, 1-2 wrong, 3 hard, 4 good, 5 at once")]),
         ("Cheat sheet", rows(CheatSheetScreen.BINDINGS) + [("enter", "Use the entry's servicelab command")]),
         ("The live sandbox (lesson or free sandbox)", rows(SandboxScreen.BINDINGS)
+         + rows(ServicelabApp.BINDINGS, only={"toggle_slow_motion"})
          + [("up / down", "Select a task in the table")]),
         ("The command bar", rows(CommandInput.BINDINGS) + [("enter", "Run the line")]),
         ("Logs", rows(LogsScreen.BINDINGS)),
@@ -83,6 +92,9 @@ def help_text() -> Content:
     lines.append(Content("Under the tasks, views appear when they have something to say: the deployments of a "
                          "rollout, zones and instances, the load balancer's targets, auto scaling. "
                          "\"time ×N\" in the status bar: the sandbox's clock runs N times faster."))
+    lines.append(Content(f"Slow motion (w): each new status of a task stays in the table {SLOW_MOTION_SECONDS:g} s, "
+                         "so the starting ones (PROVISIONING, PENDING, ACTIVATING) can be watched; the status bar "
+                         "says \"slow motion\" while it is on."))
     return Content("\n").join(lines)
 
 

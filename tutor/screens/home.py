@@ -1,4 +1,8 @@
-"""The home screen: lessons by level with your progress, search, and "continue where I left off"."""
+"""The home screen: the lessons in course order with your progress, search, and "continue where I left off".
+
+Once every lesson is done, the course is complete: the screen says so, and the button that
+continued the course opens the review instead.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Input, Static
 
 from ..lessons import Lesson
-from ..progress import NOT_STARTED
+from ..progress import DONE, NOT_STARTED
 from ..widgets.announcer import Announcer
 from ..widgets.lesson_list import STATUS_FILTERS, LessonList
 from ..widgets.status_bar import StatusBar
@@ -48,12 +52,14 @@ class HomeScreen(TutorScreen):
     def __init__(self) -> None:
         super().__init__(name="home")
         self.status_filter = "all"
+        self._complete_shown: bool | None = None
 
     def compose(self) -> ComposeResult:
         plain = self.tutor.plain
         yield Static(Content.from_markup(
             "[b]servicelab[/b]: how services keep tasks running (the AWS ECS model), on real containers"),
             id="home-title")
+        yield Static(id="course-complete")
         yield Button("Continue", id="continue", variant="primary", compact=plain)
         with Horizontal(id="search-row"):
             yield Input(placeholder="Search lessons ( / )", id="search", compact=plain)
@@ -86,13 +92,41 @@ class HomeScreen(TutorScreen):
         self.query_one("#filter-label", Static).update(f"showing: {self.status_filter} (f changes)")
         button = self.query_one("#continue", Button)
         target = self.continue_target()
-        if target is None:
+        self._show_course_complete()
+        if self.course_complete:
+            button.label = "Course complete: review what you learned (c)"
+            button.disabled = False
+        elif target is None:
             button.label = "Start the first lesson (c)" if lessons else "No lessons"
             button.disabled = not lessons
         else:
             lesson, step = target
             button.label = f"Continue: {lesson.title}, step {step + 1} of {len(lesson.steps)} (c)"
             button.disabled = False
+
+    @property
+    def course_complete(self) -> bool:
+        """Every lesson of the course (in a workshop: of its plan) is done."""
+        lessons = self.tutor.lessons
+        return bool(lessons) and all(self.tutor.progress.lesson(l.id).status == DONE for l in lessons)
+
+    def _show_course_complete(self) -> None:
+        """The course-complete moment: a line above the button, said once each time it comes true."""
+        complete = self.course_complete
+        if complete == self._complete_shown:
+            return
+        self._complete_shown = complete
+        line = self.query_one("#course-complete", Static)
+        line.display = complete
+        if not complete:
+            return
+        count = len(self.tutor.lessons)
+        line.update(Content.from_markup(
+            "[b]$cheer: all $n lessons done. Well done![/b]\n"
+            "Keep it fresh: [b]r[/b] reviews the flashcards when they are due, [b]s[/b] opens the free sandbox "
+            "to try things your own way, [b]i[/b] is the cheat sheet; any lesson opens again from the list.",
+            cheer="Course complete" if self.tutor.plain else "★ Course complete", n=str(count)))
+        self.announce(f"Course complete: all {count} lessons done")
 
     def continue_target(self) -> tuple[Lesson, int] | None:
         """The lesson and step to continue with: the last one touched, unless it is done."""
@@ -126,6 +160,9 @@ class HomeScreen(TutorScreen):
         self.announce(f"showing {self.status_filter} lessons")
 
     def action_continue(self) -> None:
+        if self.course_complete:
+            self.action_review()
+            return
         target = self.continue_target()
         if target is None:
             open_lessons = [l for l in self.tutor.lessons if not self.tutor.is_locked(l)]

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import Markdown
 
-from .. import expr
-from ..lesson_links import is_lesson_link, resolve
+from .. import expr, plain_words
+from ..lessons.links import is_lesson_link, resolve
 from ..sandbox_link import failure_text
 from ..widgets.exercise_panel import ExercisePanel
 from ..widgets.lesson_view import LessonView
@@ -28,8 +28,7 @@ from .base import SandboxScreen
 
 if TYPE_CHECKING:
     from ..exercise_session import ExerciseSession
-    from ..lesson_modes import ScriptLine
-    from ..lessons import Lesson, Step
+    from ..lessons import Lesson, ScriptLine, Step
 
 EXERCISE_ACTIONS = ("hint", "check", "reset_step")
 
@@ -92,7 +91,7 @@ class LearningScreen(SandboxScreen):
         if view.step is not step or self.bar.is_open:
             return
         if not view.committed:
-            self.query_one("#myth-options" if step.myth else "#predict-options").focus()
+            view.focus_question()
         elif self.focused is None or not _shown(self.focused):
             # The last step's question list is hidden now (Textual may already have let go of it):
             # keys must go somewhere that can be seen.
@@ -229,12 +228,8 @@ class LearningScreen(SandboxScreen):
     def fill(self, line: ScriptLine) -> list[str]:
         """A script line with its {EXPR} placeholders filled from the sandbox as it is now."""
         snapshot = self.tutor.snapshot
-        if snapshot is None or not expr.has_placeholders(line.parts):
-            return [line.text]
-        try:
-            return expr.expand(line.parts, expr.View(snapshot, 0.0, self.cluster))
-        except Exception:  # a value the sandbox does not have yet: let the learner edit the line
-            return [line.text]
+        # Anything the sandbox does not show yet stays as words in <…>, for the learner to edit.
+        return plain_words.commands(line, expr.View(snapshot, 0.0, self.cluster) if snapshot else None)
 
     # -- links and the cheat sheet ----------------------------------------------------------------
     @on(Markdown.LinkClicked)

@@ -54,6 +54,8 @@ class ReviewScreen(Screen[None]):
         self.deck: list[Card] = []
         self.queue: deque[Card] = deque()
         self.graded: set[str] = set()
+        self.numbers: dict[str, int] = {}
+        """Each card's number in this session, given the first time it shows ("Card 3 of 47")."""
         self.card: Card | None = None
         self.revealed = False
         self.total = 0
@@ -81,11 +83,14 @@ class ReviewScreen(Screen[None]):
         due = self.store.due(self.deck, self.today)
         self.queue = deque(due)
         self.graded = set()
+        self.numbers = {}
         self.total = len(due)
         self._next()
 
     def _next(self, note: str = "") -> None:
         self.card = self.queue.popleft() if self.queue else None
+        if self.card is not None:
+            self.numbers.setdefault(self.card.id, len(self.numbers) + 1)
         self.revealed = False
         self._draw(note)
         self.refresh_bindings()
@@ -111,7 +116,7 @@ class ReviewScreen(Screen[None]):
                           + ("" if self.include_all else "; a includes every lesson"))
             return
         again = ", again before the session ends" if card.id in self.graded else ""
-        where.update(f"Card {self.total - len(self.queue)} of {self.total} · {SOURCES.get(card.source, card.source)}"
+        where.update(f"Card {self.numbers[card.id]} of {self.total} · {SOURCES.get(card.source, card.source)}"
                      f" · lesson {card.lesson}{again}")
         front.update(card.front)
         # The answer is not in the DOM until asked for, as with predictions.

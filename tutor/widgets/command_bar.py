@@ -14,7 +14,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from .. import commands
-from ..history import CommandHistory
+from ..commands.history import CommandHistory
 
 HINT = "Tab completes · ↑/↓ history · Enter runs · Esc closes · try: service scale web 3 or aws ecs list-tasks"
 PLAIN_HINT = "Tab completes, Up and Down for history, Enter runs, Escape closes"

@@ -26,6 +26,7 @@ from .. import features
 from ..checks import FAIL, PASS, Result
 from ..exercise_session import ExerciseSession, Rung
 from ..lessons import Lesson, Step
+from ..lessons.modes import PITFALL
 from ..progress import Progress
 from .script_list import ScriptList
 
@@ -59,6 +60,9 @@ class ExercisePanel(Vertical):
     ExercisePanel #exercise-hint { margin: 1 0 0 0; }
     ExercisePanel #exercise-keys { color: $text-muted; }
     """
+
+    PINNED = True
+    """The checklist stays in sight below the step's text while the learner works the sandbox."""
 
     class Passed(Message):
         """Every check passed for the first time."""
@@ -113,8 +117,8 @@ class ExercisePanel(Vertical):
         self.rung = None
         self.busy = None
         self.add_class("-active")
-        self.border_title = "Pitfall lab" if exercise.kind == "pitfall" else "Exercise"
-        pitfall = exercise.kind == "pitfall"
+        pitfall = exercise.kind == PITFALL
+        self.border_title = "Pitfall lab" if pitfall else "Exercise"
         self.query_one("#exercise-goal", Static).update(Content.from_markup("[b]Goal:[/b] $g", g=exercise.goal))
         self.query_one("#exercise-mistake-heading").display = pitfall
         mistake = self.query_one(ScriptList)
@@ -127,6 +131,12 @@ class ExercisePanel(Vertical):
             self.feed(snapshot)
         self.evaluate()
         self._tick = self.set_interval(TICK, self.evaluate)
+
+    def show_mode(self, step: Step, answer: int | None, after: str) -> None:
+        """Nothing yet: the screen starts the exercise, which needs progress and the sandbox (`start`)."""
+
+    def hide_mode(self) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self._floor = None
@@ -236,11 +246,11 @@ class ExercisePanel(Vertical):
             else:
                 text = f"Not yet: {done} of {len(self.results)} checks pass."
             status.update(text)
-            heading = [Content.from_markup("[b]$h[/b]", h="3. Fix it:" if session.exercise.kind == "pitfall"
+            heading = [Content.from_markup("[b]$h[/b]", h="3. Fix it:" if session.exercise.kind == PITFALL
                                            else "Checks:")]
             checks.update(Content("\n").join(heading + [self._line(r) for r in self.results]))
         symptoms = self.query_one("#exercise-symptoms", Static)
-        if session.exercise.kind == "pitfall" and not self.unavailable:
+        if session.exercise.kind == PITFALL and not self.unavailable:
             symptoms.update(Content("\n").join([Content.from_markup("[b]2. See what it does:[/b]")]
                                                + [self._line(r) for r in self.symptom_results]))
         hint = self.query_one("#exercise-hint", Static)

@@ -1,7 +1,8 @@
 """One step of a lesson: its Markdown, its learning mode, the commands to try, and next/previous.
 
 The mode widgets each do one job (predict_view, myth_view, quiz_view, exercise_panel); this
-view only decides which one a step shows. Widgets that need the learner's progress or the
+view builds them from the registry (mode_views.py) and shows the one for the step's mode.
+Widgets that need the learner's progress or the
 sandbox (the quiz's earlier answers, the exercise's session) are filled in by the screen
 when it hears `StepShown` (tutor/screens/learning.py).
 """
@@ -10,18 +11,18 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .. import plain_words
 from ..lessons import Lesson, Step
-from ..step_text import split_for_reveal
-from .exercise_panel import ExercisePanel
-from .myth_view import MythView
-from .predict_view import LETTERS, PredictView  # noqa: F401 (LETTERS: re-exported)
-from .quiz_view import QuizView
+from ..lessons.step_text import split_for_reveal
+from . import mode_views
+from .predict_view import PredictView
 
 
 class LessonView(Vertical):
@@ -52,7 +53,7 @@ class LessonView(Vertical):
         @property
         def correct(self) -> bool:
             # A myth is recorded as a prediction too: option 0 is "true", 1 is "false".
-            predict = self.step.myth.as_predict() if self.step.myth else self.step.predict
+            predict = self.step.prediction
             return predict is not None and self.chosen == predict.answer
 
     class StepShown(Message):
@@ -74,20 +75,28 @@ class LessonView(Vertical):
         yield Static(id="step-title")
         with VerticalScroll(id="step-scroll"):
             yield Markdown(id="step-markdown", open_links=False)
-            yield PredictView(id="predict")
-            yield MythView(id="myth")
-            yield QuizView(id="quiz")
+            yield from self._mode_views(pinned=False)
             yield Static("Try it (Enter puts it in the command bar):", id="try-heading", classes="section-heading")
             yield OptionList(id="try-list")
-        yield ExercisePanel(plain=self.plain, id="exercise")
+        yield from self._mode_views(pinned=True)
         with Horizontal(id="step-nav"):
             yield Button("Previous" if self.plain else "← Previous", id="step-prev")
             yield Static(id="step-count")
             yield Button("Next" if self.plain else "Next →", id="step-next", variant="primary")
 
+    def _mode_views(self, pinned: bool) -> ComposeResult:
+        for view_id, view in mode_views.distinct().items():
+            if view.PINNED is pinned:
+                yield view(plain=self.plain, id=view_id)
+
     @property
     def step(self) -> Step:
         return self.lesson.steps[self.index]
+
+    def mode_view(self) -> Widget | None:
+        """The view of the step's mode; None for a reading step."""
+        view_id = mode_views.view_id(self.step.kind)
+        return self.query_one(f"#{view_id}") if view_id else None
 
     def show_step(self, index: int, answer: int | None = None) -> None:
         """Show step `index`; `answer` is the learner's earlier prediction, if any."""
@@ -103,33 +112,37 @@ class LessonView(Vertical):
         last = self.index == total - 1
         self.query_one("#step-next", Button).label = ("Finish" if last else ("Next" if self.plain else "Next →"))
         # A prediction or myth holds back whatever follows its question until the learner commits.
-        before, after = split_for_reveal(step.markdown) if (step.predict or step.myth) else (step.markdown, "")
+        before, after = split_for_reveal(step.markdown) if step.asks_first else (step.markdown, "")
         self.query_one("#step-markdown", Markdown).update(before)
-        predict = self.query_one(PredictView)
-        predict.display = step.predict is not None
-        if step.predict is not None:
-            predict.show(step.predict, answer, after)
-        myth = self.query_one(MythView)
-        myth.display = step.myth is not None
-        if step.myth is not None:
-            myth.show_myth(step.myth, answer, after)
-        self.query_one(QuizView).display = bool(step.quiz)
-        if not step.exercise:
-            self.query_one(ExercisePanel).stop()
+        self._show_mode(step, answer, after)
         tries = self.query_one("#try-list", OptionList)
         tries.clear_options()
-        tries.add_options([Option(command, id=f"try-{n}") for n, command in enumerate(step.try_commands)])
+        tries.add_options([Option(plain_words.command(command), id=f"try-{n}") for n, command in enumerate(step.try_commands)])
         if step.try_commands:
             tries.highlighted = 0
         self._show_tries()
         self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
         self.post_message(self.StepShown(step))
 
+    def _show_mode(self, step: Step, answer: int | None, after: str) -> None:
+        shown = mode_views.view_id(step.kind)
+        for view_id in mode_views.distinct():
+            view = self.query_one(f"#{view_id}")
+            if view_id == shown:
+                view.show_mode(step, answer, after)
+            else:
+                view.hide_mode()
+
     @property
     def committed(self) -> bool:
         """False while a prediction or myth waits for the learner's answer."""
-        step = self.step
-        return not (step.predict or step.myth) or self.answer is not None
+        return not self.step.asks_first or self.answer is not None
+
+    def focus_question(self) -> None:
+        """The keyboard to the question still waiting for the learner's answer."""
+        view = self.mode_view()
+        if isinstance(view, PredictView):
+            view.focus_options()
 
     def _show_tries(self) -> None:
         # The commands show the live result, so they too wait until the learner has committed.

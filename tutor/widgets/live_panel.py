@@ -14,14 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.events import Resize
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from .. import commands
 from ..ops_view import (cluster_instances, deployments_view, load_balancer_view, scaling_view, time_speed,
                         zones_view)
-from ..view_model import CountHistory, ServiceView, TaskRow, service_names, service_view, task_rows
+from ..view_model import CountHistory, ServiceView, SlowMotion, TaskRow, service_names, service_view, task_rows
 from .count_chart import CountChart
 from .events_log import EventsLog
 from .ops_panels import DeploymentStrip, LoadBalancerPanel, ScalingLine, ZonesPanel
@@ -75,6 +75,9 @@ class LivePanel(Vertical):
         self._timer = None
         self._received = 0.0
         """When (on `clock`) the latest snapshot arrived: a dilated sandbox clock runs on from it."""
+        self.slow_motion: SlowMotion | None = None
+        """When on, the table holds each new status of a task a moment (the app's `w`)."""
+        self._slow_timer = None
 
     def compose(self) -> ComposeResult:
         yield ServiceHeader(plain=self.plain, id="service-header")
@@ -96,11 +99,19 @@ class LivePanel(Vertical):
         yield Static("Service events, newest first", classes="section-heading")
         yield EventsLog(id="events-log")
 
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Not on_resize: Textual skips Resize events when a layout coincides with a scroll (as when
+        # `z` zooms the panel while the events scroll); every new size passes through here.
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        narrow = 0 < size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.call_later(self.set_class, narrow, "-narrow")
+        return changed
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK_SECONDS, self._tick)
+        if getattr(self.app, "slow_motion", False):
+            self.set_slow_motion(True)
         self.query_one("#last-action", Static).display = False
         self.query_one("#ops-row").display = False
         self._redraw()
@@ -111,6 +122,8 @@ class LivePanel(Vertical):
         self.snapshot = snapshot
         self.connected = True
         now = self._received = self.clock()
+        if self.slow_motion is not None:
+            self.slow_motion.observe(snapshot.get("tasks", []), now)
         for service in snapshot.get("services", []):
             if service.get("status") == "INACTIVE":
                 continue
@@ -136,6 +149,17 @@ class LivePanel(Vertical):
             return
         index = names.index(self.service) if self.service in names else -1
         self.select_service(names[(index + delta) % len(names)])
+
+    def set_slow_motion(self, on: bool) -> None:
+        """Slow motion on or off: each new status of a task stays in the table a moment, so the
+        starting statuses can be watched. What is there already is not replayed."""
+        if on == (self.slow_motion is not None):
+            return
+        self.slow_motion = SlowMotion() if on else None
+        if self.slow_motion is not None and self.snapshot is not None:
+            self.slow_motion.observe(self.snapshot.get("tasks", []), self.clock())
+        if self.snapshot is not None:
+            self._render_table()
 
     def note_action(self, operation: commands.Operation) -> None:
         """Say what was just done, and how the real `aws` CLI would do it."""
@@ -230,12 +254,24 @@ class LivePanel(Vertical):
 
     def _render_table(self) -> None:
         rows = task_rows(self.snapshot, self.service, self.stats, self.now()) if self.service or self.snapshot else []
+        if self.slow_motion is not None:
+            rows = self.slow_motion.apply(rows, self.clock())
+            self._next_slow_frame()
         table = self.query_one(TaskTable)
         table.show_rows(rows)
         if self._timer is not None:
             self._timer.reset()  # stats redraw every few seconds; the tick is for quiet times
         self._show_detail()
         self._want_stats([r.task_id for r in rows if r.last_status == "RUNNING"])
+
+    def _next_slow_frame(self) -> None:
+        """Draw the table again when slow motion moves a held status on."""
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+            self._slow_timer = None
+        wait = self.slow_motion.next_change(self.clock()) if self.slow_motion is not None else None
+        if wait is not None:
+            self._slow_timer = self.set_timer(wait + 0.01, self._render_table)
 
     def _want_stats(self, task_ids: list[str]) -> None:
         if task_ids != self._stats_wanted:

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
-from ..lesson_modes import Myth
-from ..lessons import Predict
+from ..lessons import Myth, Predict, Step
+from ..lessons.modes import MYTH
 from .predict_view import PredictView
 from .script_list import ScriptList
 
@@ -22,16 +22,22 @@ class MythView(PredictView):
     MythView .demo { height: auto; max-height: 8; margin: 0 0 1 0; }
     """
 
-    PREFIX = "myth"
+    PREFIX = MYTH
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+    def __init__(self, *, plain: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(plain=plain, name=name, id=id, classes=classes)
         self.myth: Myth | None = None
 
     def compose_reveal(self) -> ComposeResult:
         yield Static("See it live (Enter puts the line in the command bar, filled in from the sandbox):",
                      classes="heading demo-heading")
         yield ScriptList(id="myth-demo", classes="demo")
+
+    def show_mode(self, step: Step, answer: int | None, after: str) -> None:
+        self.display = True
+        assert step.myth is not None
+        self.show_myth(step.myth, answer, after)
 
     def show_myth(self, myth: Myth, answer: int | None, after: str = "") -> None:
         self.myth = myth

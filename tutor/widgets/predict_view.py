@@ -1,7 +1,7 @@
 """Predict and reveal: the learner commits to an answer before the explanation is shown.
 
 Until a choice is committed, the explanation and the part of the step's Markdown that comes
-after the question (tutor/step_text.py) are not in the DOM at all, not merely hidden: what
+after the question (tutor/lessons/step_text.py) are not in the DOM at all, not merely hidden: what
 is not there cannot be read by scrolling, selecting text, or a screen reader. The first
 choice is the one recorded (the screen does that, on `Committed`); later selections change
 nothing, because they are made after seeing the answer.
@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..lessons import Predict
+from ..lessons import Predict, Step
+from ..lessons.modes import PREDICT
 
 LETTERS = "ABCDEFGH"
 PROMPT = "Commit to an answer first (Enter on an option): the explanation and the rest of the step follow."
@@ -39,8 +40,9 @@ class PredictView(Vertical):
     PredictView.-committed .prompt { display: none; }
     """
 
-    PREFIX = "predict"
+    PREFIX = PREDICT
     """Ids are PREFIX-question, PREFIX-options, PREFIX-explain: a myth view sits beside this one."""
+    PINNED = False
 
     class Committed(Message):
         """The learner's first answer, by option index."""
@@ -49,8 +51,11 @@ class PredictView(Vertical):
             super().__init__()
             self.chosen = chosen
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, plain: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.plain = plain
+        """The app's --plain mode (every mode view takes it; options here are words already)."""
         self.predict: Predict | None = None
         self.answer: int | None = None
         self._after = ""
@@ -72,6 +77,18 @@ class PredictView(Vertical):
     @property
     def committed(self) -> bool:
         return self.answer is not None
+
+    def show_mode(self, step: Step, answer: int | None, after: str) -> None:
+        self.display = True
+        assert step.predict is not None
+        self.show(step.predict, answer, after)
+
+    def hide_mode(self) -> None:
+        self.display = False
+
+    def focus_options(self) -> None:
+        """The keyboard to the options, so up/down/Enter answer at once."""
+        self.query_one(".options", OptionList).focus()
 
     def show(self, predict: Predict, answer: int | None, after: str = "") -> None:
         """A new question; `answer` is the learner's earlier choice, if they made one."""

@@ -15,9 +15,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..lesson_modes import Question
-from ..lessons import Step
-from ..progress import QuizAnswer
+from ..lessons import Question, Step
+from ..lessons.modes.quiz import QuizAnswer
 from .order_list import OrderList, shuffled
 from .predict_view import LETTERS
 
@@ -134,8 +133,13 @@ class QuizView(Vertical):
             self.chosen = chosen
             self.correct = correct
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    PINNED = False
+
+    def __init__(self, *, plain: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.plain = plain
+        """The app's --plain mode (every mode view takes it)."""
         self.step: Step | None = None
         self.focus_on: int | None = None
         """The number of the question to focus once it is mounted (the first one still open)."""
@@ -143,6 +147,13 @@ class QuizView(Vertical):
     def compose(self) -> ComposeResult:
         yield Vertical(id="quiz-questions")
         yield Static(id="quiz-score")
+
+    def show_mode(self, step: Step, answer: int | None, after: str) -> None:
+        # The questions need the learner's earlier answers: the screen fills them in (`show`).
+        self.display = True
+
+    def hide_mode(self) -> None:
+        self.display = False
 
     @property
     def questions(self) -> list[QuestionView]:

@@ -1,9 +1,9 @@
 """A lesson script the learner runs line by line: a myth's demo, a pitfall's mistake.
 
-Lines are shown as the author wrote them, `{EXPR}` placeholders and all: their values change
-with the sandbox, so the screen fills them in only when a line is chosen (see
-tutor/screens/learning.py) and puts the result in the command bar. `wait:` lines are shown
-but cannot be chosen: in the app, the learner is the one who waits and watches.
+Placeholders are shown in plain words (`<a running web task id>`, tutor/plain_words.py):
+their values change with the sandbox, so the screen fills them in only when a line is chosen
+(see tutor/screens/learning.py) and puts the result in the command bar. `wait:` lines are
+shown as sentences but cannot be chosen: in the app, the learner is the one who waits and watches.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..lesson_modes import ScriptLine
+from .. import plain_words
+from ..lessons import ScriptLine
 
 
 class ScriptList(OptionList):
@@ -32,7 +33,7 @@ class ScriptList(OptionList):
         self.lines = list(lines)
         self.clear_options()
         self.add_options([
-            Option(f"(then wait until {line.wait.condition.source()})" if line.wait else line.text,
+            Option(f"(then {plain_words.script_line(line)})" if line.wait else plain_words.script_line(line),
                    id=f"line-{n}", disabled=line.wait is not None)
             for n, line in enumerate(self.lines)
         ])

@@ -2,7 +2,8 @@
 
 Built only from what tutor/progress.py stores. Per lesson: status, steps, quiz score,
 predictions, hints and time spent. Per check: every prediction, myth, quiz question, exercise
-and pitfall of the lesson, answered or not, so an instructor sees what nobody reached too.
+and pitfall of the lesson, answered or not, so an instructor sees what nobody reached too
+(each learning mode makes its own rows: tutor/lessons/modes/).
 
 Time spent is what progress records: from the first visit to completion (or to the latest
 visit of a lesson still in progress). It is elapsed time, not time at the keyboard.
@@ -19,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..lessons import Lesson
+from ..lessons.modes import EXERCISES, PREDICTIONS, QUIZ_ANSWERS, section_of
 from ..progress import NOT_STARTED, LessonProgress, Progress
 
 FORMAT = "servicelab-progress"
@@ -47,38 +49,19 @@ def seconds_spent(record: LessonProgress) -> int | None:
 def _checks(lesson: Lesson, record: LessonProgress) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for step in lesson.steps:
-        kind = step.kind
-        if kind in ("predict", "myth"):
-            answer = record.predictions.get(step.id)
-            out.append({"step": step.id, "kind": kind, "item": step.id, "answered": answer is not None,
-                        "correct": answer.correct if answer else None})
-        elif kind == "quiz":
-            answers = record.quiz.get(step.id, {})
-            for question in step.quiz:
-                answer = answers.get(question.id)
-                out.append({"step": step.id, "kind": "quiz", "item": question.id, "answered": answer is not None,
-                            "correct": answer.correct if answer else None})
-        elif kind in ("exercise", "pitfall"):
-            done = record.exercises.get(step.id)
-            out.append({
-                "step": step.id, "kind": kind, "item": step.exercise.goal if step.exercise else step.id,
-                "answered": done is not None, "correct": bool(done.passed_at) if done else None,
-                "hints_used": done.hints_used if done else 0,
-                "solution_shown": done.solution_shown if done else False,
-                "resets": done.resets if done else 0,
-                "checks": [check.describe() for check in step.exercise.checks] if step.exercise else [],
-            })
+        if step.mode is not None:
+            out += step.mode.export_rows(step.id, step.block, record.step_answers(step))
     return out
 
 
-def _score(checks: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, int]:
-    chosen = [c for c in checks if c["kind"] in kinds and c["answered"]]
+def _score(checks: list[dict[str, Any]], section: str) -> dict[str, int]:
+    chosen = [c for c in checks if section_of(c["kind"]) == section and c["answered"]]
     return {"answered": len(chosen), "correct": sum(1 for c in chosen if c["correct"])}
 
 
 def lesson_export(lesson: Lesson, record: LessonProgress) -> dict[str, Any]:
     checks = _checks(lesson, record)
-    exercises = [c for c in checks if c["kind"] in ("exercise", "pitfall")]
+    exercises = [c for c in checks if section_of(c["kind"]) == EXERCISES]
     return {
         "id": lesson.id,
         "title": lesson.title,
@@ -89,8 +72,8 @@ def lesson_export(lesson: Lesson, record: LessonProgress) -> dict[str, Any]:
         "updatedAt": record.updated_at,
         "completedAt": record.completed_at,
         "secondsSpent": seconds_spent(record) if record.status != NOT_STARTED else None,
-        "quiz": _score(checks, ("quiz",)),
-        "predictions": _score(checks, ("predict", "myth")),
+        "quiz": _score(checks, QUIZ_ANSWERS),
+        "predictions": _score(checks, PREDICTIONS),
         "exercises": {"total": len(exercises), "passed": sum(1 for c in exercises if c["correct"])},
         "hintsUsed": sum(c.get("hints_used", 0) for c in exercises),
         "solutionsShown": sum(1 for c in exercises if c.get("solution_shown")),

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..lessons.modes import EXERCISES, PREDICTIONS, QUIZ_ANSWERS, section_of
 from . import export
-
-CHECK_KINDS = ("predict", "myth", "quiz", "exercise", "pitfall")
 
 
 class ReportError(ValueError):
@@ -103,6 +102,10 @@ class LessonSummary:
     hints: int = 0
     solutions: int = 0
 
+    def score(self, section: str | None) -> list[int] | None:
+        """The [correct, answered] pair a learning mode's section counts toward; None for no score."""
+        return {QUIZ_ANSWERS: self.quiz, PREDICTIONS: self.predictions, EXERCISES: self.exercises}.get(section)
+
     @property
     def in_progress(self) -> int:
         return self.started - self.done
@@ -148,12 +151,12 @@ def aggregate(rows: list[dict[str, Any]], notes: list[str] | None = None) -> Rep
             continue
         if not row["answered"]:
             continue
-        target = {"quiz": summary.quiz, "predict": summary.predictions, "myth": summary.predictions,
-                  "exercise": summary.exercises, "pitfall": summary.exercises}.get(row["kind"])
+        section = section_of(row["kind"])
+        target = summary.score(section)
         if target is not None:
             target[0] += bool(row["correct"])
             target[1] += 1
-        if row["kind"] in ("exercise", "pitfall"):
+        if section == EXERCISES:
             summary.hints += row["hints_used"]
             summary.solutions += bool(row["solution_shown"])
         tally = checks.setdefault((row["lesson"], row["step"], row["item"]), [0, 0])

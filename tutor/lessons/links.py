@@ -6,7 +6,7 @@ this module turns a clicked link into the lesson and step to open.
 
 from __future__ import annotations
 
-from .lessons import Lesson
+from .model import Lesson
 
 SCHEME = "lesson:"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .lessons import SLUG, load_lesson
+from .loader import load_lesson
+from .reader import SLUG
 
 LESSON_YAML = """\
 # Lesson format 2; the fields are described in lessons/README.md.
