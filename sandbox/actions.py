@@ -15,6 +15,7 @@ from typing import Any
 from . import errors, quotas
 from . import events as wording
 from .autoscaling import policy as scaling
+from .autoscaling.record import Autoscaling, ScalingActivity
 from .lb import settings as lb_settings
 from .scheduler import placement
 from .scheduler.apply import DECISIONS_KEPT
@@ -329,31 +330,31 @@ class Sandbox:
             self._commit(_service_key(cluster, name))
             return service
 
-    def _load_balancer(self, service: Service, td: TaskDefinition, given: dict[str, Any]) -> dict[str, Any]:
+    def _load_balancer(self, service: Service, td: TaskDefinition, given: dict[str, Any]) -> lb_settings.LoadBalancer:
         settings = lb_settings.check(given)
         if td.container_port is None:
             raise errors.InvalidParameterException(
                 f"task definition {td.ref} has no containerPort: a load balancer needs a port to send requests to"
             )
-        return {
-            **settings,
-            "targetGroupArn": lb_settings.target_group_arn(service.cluster, service.name, service.created_at),
-            "listenerPort": lb_settings.free_port(),
+        return lb_settings.LoadBalancer(
+            target_group_arn=lb_settings.target_group_arn(service.cluster, service.name, service.created_at),
+            listener_port=lb_settings.free_port(),
             # What ECS's loadBalancers entry names: the container and port requests go to.
-            "containerName": td.family,
-            "containerPort": td.container_port,
-        }
+            container_name=td.family,
+            container_port=td.container_port,
+            settings=settings,
+        )
 
     def set_load_balancer(self, cluster: str, name: str, given: dict[str, Any]) -> Service:
         """Put an existing service behind a load balancer (or change its settings)."""
         with self.store.lock:
             service = self.service(cluster, name, active=True)
-            settings = self._load_balancer(service, self.task_definition(service.task_definition), given)
+            balancer = self._load_balancer(service, self.task_definition(service.task_definition), given)
             if service.load_balancer is not None:
                 # Same target group and listener; only the health check and delay change.
-                settings.update(targetGroupArn=service.load_balancer["targetGroupArn"],
-                                listenerPort=service.load_balancer.get("listenerPort") or settings["listenerPort"])
-            service.load_balancer = settings
+                balancer = dataclasses.replace(balancer, target_group_arn=service.load_balancer.target_group_arn,
+                                               listener_port=service.load_balancer.listener_port or balancer.listener_port)
+            service.load_balancer = balancer
             self._commit(_service_key(cluster, name))
             return service
 
@@ -370,12 +371,7 @@ class Sandbox:
                     f"{scaling.METRICS[scaling.REQUESTS]} needs a load balancer; service {name!r} has none "
                     "(create it with --load-balancer)"
                 )
-            previous = (service.autoscaling or {}).get("state") or {}
-            service.autoscaling = {
-                "policy": policy.to_dict(),
-                "setAt": self.clock.now(),
-                "state": {k: previous.get(k) for k in ("lastScaleOutAt", "lastScaleInAt", "lastAction")},
-            }
+            service.autoscaling = Autoscaling.set(policy, self.clock.now(), service.autoscaling)
             self._commit(_service_key(cluster, name))
             return service
 
@@ -407,11 +403,9 @@ class Sandbox:
                 return False
             now = self.clock.now()
             service.desired_count = to_count
-            state = service.autoscaling.setdefault("state", {})
-            state["lastScaleOutAt" if direction == "out" else "lastScaleInAt"] = now
             message = wording.scaling_fulfilled(to_count)
-            state["lastAction"] = {"at": now, "from": from_count, "to": to_count, "direction": direction,
-                                   "reason": reason, "message": message}
+            service.autoscaling = service.autoscaling.after(
+                ScalingActivity(now, from_count, to_count, direction, reason, message))
             service.add_event(message, now)
             service.decisions.insert(0, {"at": now, "text": f"auto scaling: {reason}"})
             del service.decisions[DECISIONS_KEPT:]

@@ -199,21 +199,19 @@ async def _watch_state_dir(folder: atomic.Folder, pid: int, shutdown: Callable[[
 
     A deleted directory means the sandbox was deleted: its state, token and lock are gone, so a
     new control plane could start beside this one and both would act on the same containers.
-    The directory is known by its identity, since the next command may already have made a new
-    one by that name. Deleted, this control plane removes what it owned, unless a new one holds
+    The directory is held open (atomic.Folder), since the next command may already have made a
+    new one by that name. Deleted, this control plane removes what it owned, unless a new one holds
     the name already; displaced, it leaves them to the new owner. Either way it writes nothing
     back: the store refuses to save into a folder it no longer has.
     """
     while True:
         await asyncio.sleep(STATE_DIR_CHECK_SECONDS)
-        if folder.lost and _locked_by_another(folder.path):
-            log.warning("the sandbox directory %s was deleted and a new control plane took the name; "
-                        "stopping and leaving the containers to it", folder.path)
-            shutdown(False)
-            return
         if folder.lost:
-            log.warning("the sandbox directory %s was deleted; stopping and removing everything", folder.path)
-            shutdown(True)
+            successor = _locked_by_another(folder.path)
+            log.warning("the sandbox directory %s was deleted; stopping and %s", folder.path,
+                        "leaving the containers to the new control plane of that name" if successor
+                        else "removing everything")
+            shutdown(not successor)
             return
         owner = _api_pid(folder.path)
         if owner is not None and owner != pid:

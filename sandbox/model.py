@@ -10,6 +10,9 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .autoscaling.record import Autoscaling
+from .lb.settings import LoadBalancer
+
 # The task lifecycle, in the order ECS walks it.
 PROVISIONING = "PROVISIONING"
 PENDING = "PENDING"
@@ -289,10 +292,10 @@ class Service:
     """ECS placementConstraints, e.g. {"type": "memberOf", "expression": "attribute:ecs.availability-zone != us-east-1a"}."""
     az_rebalancing: bool = False
     scheduling_strategy: str = "REPLICA"
-    load_balancer: dict[str, Any] | None = None
-    """Load balancer settings (target health check, deregistration delay); None without one."""
-    autoscaling: dict[str, Any] | None = None
-    """Target-tracking policy (metric, target, min, max, cooldowns); None without one."""
+    load_balancer: LoadBalancer | None = None
+    """Its own load balancer (target group, listener, health check, deregistration delay); None without one."""
+    autoscaling: Autoscaling | None = None
+    """Target-tracking policy (metric, target, min, max, cooldowns) and how it has gone; None without one."""
     health_check_grace_seconds: int = 0
     """ECS's healthCheckGracePeriodSeconds: how long after a task starts failed health checks are ignored."""
 
@@ -328,8 +331,8 @@ class Service:
             "placementConstraints": self.placement_constraints,
             "azRebalancing": self.az_rebalancing,
             "schedulingStrategy": self.scheduling_strategy,
-            "loadBalancer": self.load_balancer,
-            "autoscaling": self.autoscaling,
+            "loadBalancer": self.load_balancer.to_dict() if self.load_balancer else None,
+            "autoscaling": self.autoscaling.to_dict() if self.autoscaling else None,
             "healthCheckGracePeriodSeconds": self.health_check_grace_seconds,
         }
 
@@ -351,8 +354,8 @@ class Service:
             placement_constraints=list(data.get("placementConstraints") or []),
             az_rebalancing=bool(data.get("azRebalancing", False)),
             scheduling_strategy=data.get("schedulingStrategy", "REPLICA"),
-            load_balancer=data.get("loadBalancer"),
-            autoscaling=data.get("autoscaling"),
+            load_balancer=LoadBalancer.from_dict(data["loadBalancer"]) if data.get("loadBalancer") else None,
+            autoscaling=Autoscaling.from_dict(data["autoscaling"]) if data.get("autoscaling") else None,
             health_check_grace_seconds=int(data.get("healthCheckGracePeriodSeconds", 0)),
         )
 

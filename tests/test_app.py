@@ -7,6 +7,7 @@ for. tests/test_app_docker.py drives the same app against a real control plane.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,17 +47,53 @@ def row_cells(app, task_id: str) -> list[str | None]:
 
 @s.async_tests
 class TestHome:
-    async def test_lessons_grouped_by_level_with_their_status_in_words(self, app) -> None:
-        """Level headings, then lessons marked not started / in progress / done in words."""
+    async def test_lessons_in_course_order_whatever_their_level_the_order_continue_follows(
+            self, tmp_path: Path) -> None:
+        """One rule, the course's order (folder numbers), for the list and for Continue: a recap of
+        a lower level at the end of the course stays at the end. Each status is said in words."""
+        from tutor.screens.lesson import LessonScreen
         from tutor.widgets.lesson_list import LessonList
 
+        root = tmp_path / "lessons"
+        shutil.copytree(s.FIXTURE_LESSONS, root)
+        first = root / "01-first" / "lesson.yaml"
+        first.write_text(first.read_text().replace("level: Foundation", "level: Expert"))
+        app = s.frozen_app(tmp_path=tmp_path, lessons_root=root)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             lessons = app.screen.query_one(LessonList)
             prompts = [str(lessons.get_option_at_index(i).prompt) for i in range(lessons.option_count)]
-            assert prompts[0] == "FOUNDATION" and prompts[3] == "INTERMEDIATE"
-            assert "First steps" in prompts[1] and "(not started)" in prompts[1]
-            assert "Health checks" in prompts[4]
+            assert prompts[0] == "THE COURSE, IN ORDER (3 lessons)"
+            assert "1 [ ] First steps" in prompts[1] and "(not started)" in prompts[1]
+            assert [l.id for l in lessons.shown_lessons] == ["first-steps", "keeping-count", "health-checks"]
+            await pilot.press("c")
+            await s.wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+            assert app.screen.lesson.id == lessons.shown_lessons[0].id
+
+    async def test_after_the_whole_course_home_says_so_and_the_button_opens_the_review(
+            self, tmp_path: Path) -> None:
+        from tutor.screens.review import ReviewScreen
+        from tutor.widgets.lesson_list import LessonList
+
+        progress = Progress.load(tmp_path / "progress.json")
+        for lesson in ("first-steps", "keeping-count", "health-checks"):
+            progress.mark_done(lesson)
+        progress.last_lesson = "health-checks"
+        app = s.frozen_app(tmp_path=tmp_path, progress=progress)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            line = app.screen.query_one("#course-complete")
+            assert line.display and "Course complete: all 3 lessons done" in line.render().plain
+            assert "review" in str(app.screen.query_one("#continue").label)
+            assert "(done)" in str(app.screen.query_one(LessonList).get_option_at_index(1).prompt)
+            await pilot.press("c")
+            await s.wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="the review")
+
+    async def test_the_course_complete_line_waits_for_the_last_lesson(self, app) -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert not app.screen.query_one("#course-complete").display
+            assert "Start the first lesson" in str(app.screen.query_one("#continue").label)
 
     async def test_search_filters_and_enter_opens_the_only_match(self, app) -> None:
         from tutor.screens.lesson import LessonScreen
@@ -512,6 +549,134 @@ class TestAccessibility:
             await pilot.pause()
             assert app.theme == "servicelab-high-contrast"
             assert app.current_theme.background == "#000000"
+
+
+@s.async_tests
+class TestLogs:
+    async def test_k_stops_the_task_being_followed_and_its_last_lines_still_come(self, app, monkeypatch) -> None:
+        """As the lesson asks: keep the logs open, press k, read the task's last words."""
+        import queue
+
+        from textual.widgets import Log
+
+        from tutor.screens.logs import LogsScreen
+
+        lines: queue.Queue[str | None] = queue.Queue()
+        lines.put("demo-task: serving version 1 on :8080\n")
+
+        class Stream:
+            def abort(self) -> None:
+                lines.put(None)
+
+        def follow(task: str):
+            return iter(lines.get, None), Stream()
+
+        monkeypatch.setattr(app.link, "logs", follow)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_lesson(pilot)
+            await pilot.press("t", "l")
+            await s.wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), what="the logs")
+            screen = app.screen
+            await pilot.press("k")
+            await pilot.pause()
+            stop = app.link.actions[-1]
+            assert stop.name == "StopTask" and stop.params["task"] == screen.task_id
+            lines.put("demo-task: got SIGTERM, exiting\n")
+            lines.put(None)
+            await s.wait_until(pilot, lambda: screen.ended, what="the end of the log")
+            text = "\n".join(screen.query_one(Log).lines)
+            assert text.index("stop task") < text.index("got SIGTERM") < text.index("its container stopped")
+            assert "aws ecs stop-task" in text
+
+    async def test_k_on_a_task_whose_log_ended_says_so(self, app) -> None:
+        from tutor.screens.logs import LogsScreen
+
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_lesson(pilot)
+            await pilot.press("t", "l")
+            await s.wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.ended)
+            acted = len(app.link.actions)
+            await pilot.press("k")
+            await pilot.pause()
+            assert len(app.link.actions) == acted
+            assert "has stopped already" in [t.message for t in app._notifications][-1]
+
+
+def test_following_logs_waits_out_a_quiet_task() -> None:
+    """A demo task says nothing between its first line and SIGTERM: following must not give up."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sandbox.client import Client
+
+    class QuietTask(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for line, pause in ((b"serving\n", 1.2), (b"got SIGTERM, exiting\n", 0)):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+                time.sleep(pause)
+            self.wfile.write(b"0\r\n\r\n")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), QuietTask)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(f"http://127.0.0.1:{server.server_port}", timeout=0.5)
+        assert "".join(client.logs("t1", follow=True)) == "serving\ngot SIGTERM, exiting\n"
+    finally:
+        server.shutdown()
+
+
+def test_the_engine_down_message_names_only_commands_that_exist() -> None:
+    import re
+
+    from sandbox.runtime.docker_runtime import unavailable_message
+    from tutor.cli import build
+
+    message = unavailable_message(ConnectionRefusedError("connection refused"))
+    for command in re.findall(r"`servicelab ([^`]+)`", message):
+        group = build()
+        for word in command.split():
+            group = group.commands.get(word) if hasattr(group, "commands") else None
+            assert group is not None, f"`servicelab {command}` in {message!r} is no command"
+    assert "bash scripts/tutor" in message or "servicelab sandbox" in message
+
+
+@s.async_tests
+class TestReviewCounter:
+    async def test_the_counter_moves_with_each_new_card_and_a_repeat_keeps_its_number(
+            self, tmp_path: Path, monkeypatch) -> None:
+        from tutor.lessons.cards import Card
+        from tutor.review import Review
+        from tutor.screens import review
+
+        deck = [Card(f"takeaway:l/{n}", f"front {n}", f"back {n}", "takeaway", "l") for n in range(1, 4)]
+        monkeypatch.setattr(review, "build_deck", lambda *args: deck)
+        app = s.frozen_app(tmp_path=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.push_screen(review.ReviewScreen(Review(tmp_path / "review.json")))
+            await pilot.pause()
+
+            def where() -> str:
+                return app.screen.query_one("#review-where").render().plain
+
+            assert where().startswith("Card 1 of 3")
+            await pilot.press("space", "1")  # forgotten: it comes round again
+            assert where().startswith("Card 2 of 3")
+            await pilot.press("space", "5")
+            assert where().startswith("Card 3 of 3")
+            await pilot.press("space", "5")
+            assert where().startswith("Card 1 of 3") and "again" in where()
 
 
 @s.async_tests

@@ -105,6 +105,18 @@ class TestCheck:
     def test_round_trips_through_a_dict(self):
         assert scaling.Policy.from_dict(CPU50.to_dict()) == CPU50
 
+    def test_a_service_s_record_keeps_its_history_across_a_new_policy(self):
+        from sandbox.autoscaling.record import Autoscaling, ScalingActivity
+
+        record = Autoscaling.set(CPU50, T0, None).sampled(80.0, 2, T0 + 5, "why")
+        record = record.after(ScalingActivity(T0 + 10, 2, 4, "out", "why", "Message: …"))
+        assert record.state.last_scale_out_at == T0 + 10 and record.state.last_action.to_dict() == {
+            "at": T0 + 10, "from": 2, "to": 4, "direction": "out", "reason": "why", "message": "Message: …"}
+        assert Autoscaling.from_dict(record.to_dict()) == record
+        again = Autoscaling.set(CPU50, T0 + 20, record)
+        assert again.set_at == T0 + 20 and again.state.last_action == record.state.last_action
+        assert again.state.last_scale_out_at == T0 + 10 and again.state.metric is None
+
 
 class TestMetrics:
     def test_window_keeps_a_minute_of_samples(self):
@@ -158,7 +170,7 @@ class TestScalerLoop:
         out_at = tick_until(lambda: service.desired_count == 3)
         assert "Message: Successfully set desired count to 3. Change successfully fulfilled by ecs." in [
             e.message for e in service.events]
-        assert service.autoscaling["state"]["lastAction"]["direction"] == "out"
+        assert service.autoscaling.state.last_action.direction == "out"
         assert any(d["text"].startswith("auto scaling: ECSServiceAverageCPUUtilization 200.0% > target 50")
                    for d in service.decisions)
         load["percent"] = 0.0

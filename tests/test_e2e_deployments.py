@@ -19,7 +19,7 @@ def test_rolling_update_replaces_every_task_and_completes(lab):
     lab.run("service", "create", "web", "--count", "2")
     lab.wait(lambda: lab.service("web")["deployments"][0]["rolloutState"] == "COMPLETED", what="first rollout")
     out = lab.run("service", "update", "web", "--task-def", "web:2")
-    assert "aws ecs update-service --cluster default --service web --task-definition web:2" in out.stderr
+    assert "aws ecs update-service --service web --task-definition web:2" in out.stderr
     lab.wait(lambda: len(lab.service("web")["deployments"]) == 1
              and lab.service("web")["deployments"][0]["rolloutState"] == "COMPLETED"
              and lab.service("web")["taskDefinition"].endswith("web:2"),

@@ -188,7 +188,7 @@ def _assert_ecs_shaped(servers, response: requests.Response, what: str, malforme
         assert isinstance(response.json(), dict)
 
 
-@fuzz(400)
+@fuzz(600)
 @given(request=requests_to_any_operation())
 def test_every_operation_answers_any_body_in_ecs_shapes(servers, request):
     target, body = request

@@ -52,9 +52,11 @@ TASK_DEFINITION = {
 }
 WORKSHOP = {"title": "Tuesday", "lessons": [{"id": "first-steps", "unlocked": True, "minutes": 20}, "keeping-count"],
             "quotas": {"maxTasks": 4, "cpu": 1024, "memory": 256}, "idleTimeout": "30m", "description": "hands on"}
-BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9) if p else 'lol'}]\n" for p, c in zip(" abcdefg", "abcdefgh"))
+BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}' if p else 'lol'] * 9)}]\n" for p, c in zip([None, *"abcdefg"], "abcdefgh"))
+TD_BOMB = "family: web\nimage: x\nenvironment:\n" + "".join(f"  {c.upper()}: " + BOMB.splitlines()[i].split(": ", 1)[1] + "\n"
+                                                        for i, c in enumerate("abcdefgh"))
 HOSTILE_YAML = [
-    BOMB, "[" * 5000 + "]" * 5000, "{a: " * 3000 + "1" + "}" * 3000, "- " * 3000 + "x",
+    TD_BOMB, BOMB, "[" * 5000 + "]" * 5000, "{a: " * 3000 + "1" + "}" * 3000, "- " * 3000 + "x",
     "family: a\x00b\nimage: x\n", 'family: "a\\0b"\nimage: x\n', "a: &a [*a]\n", "a: 2020-13-01\n",
     "cpu: " + "9" * 5000 + "\n", "!!python/object/apply:os.system [echo]\n", "\ufeff- family: web\n", "\x85\u2028",
     "? [a, b]\n: c\n", "title: [x\n", "&a a: *a\n", "%YAML 1.1\n---\na: 1\n---\nb: 2\n", "'" * 10000,
@@ -146,7 +148,7 @@ def test_workshop_files_are_read_or_refused_in_one_line(text):
         raise
 
 
-@pytest.mark.parametrize("text", HOSTILE_YAML[:9])
+@pytest.mark.parametrize("text", HOSTILE_YAML[:10])
 def test_the_campaign_s_hostile_yaml_is_one_line_with_a_line_number(text):
     for read, error, source in ((parse_text, TaskDefinitionFileError, "td.yaml"),
                                 (parse_workshop, WorkshopFileError, "class.yaml")):

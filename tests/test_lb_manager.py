@@ -102,13 +102,13 @@ def test_only_healthy_targets_get_requests_and_unhealthy_ones_are_replaced(lab):
     sb, control, backends, _ = lab
     backends[1].healthy = False
     service = sb.create_service("default", "web", "plain:1", 2, load_balancer={})
-    url = f"http://127.0.0.1:{service.load_balancer['listenerPort']}"
+    url = f"http://127.0.0.1:{service.load_balancer.listener_port}"
     settle(control)
     tasks = tasks_by_backend(sb, backends)
     wait_for(lambda: tasks["A"].target_health == "healthy", what="A healthy")
     wait_for(lambda: tasks["B"].target_health == "unhealthy", what="B unhealthy")
     assert {get(url)[1] for _ in range(10)} == {"A"}
-    tg = service.load_balancer["targetGroupArn"]
+    tg = service.load_balancer.target_group_arn
     messages = [e.message for e in service.events]
     assert wording.registered_targets("web", 2, tg) in messages
     assert any(m.startswith(f"(service web) (task {tasks['B'].task_id}) (port {backends[1].port}) is unhealthy in "
@@ -144,7 +144,7 @@ def test_the_grace_period_keeps_an_unhealthy_target_until_it_ends(lab):
     control.clock.advance(1)
     settle(control)
     assert task.desired_status == STOPPED
-    assert task.stopped_reason == wording.elb_health_failure(service.load_balancer["targetGroupArn"])
+    assert task.stopped_reason == wording.elb_health_failure(service.load_balancer.target_group_arn)
 
 
 def _one_healthy_task(sb, control, delay: int):
@@ -153,7 +153,7 @@ def _one_healthy_task(sb, control, delay: int):
     settle(control)
     task = next(iter(sb.store.tasks.values()))
     wait_for(lambda: task.target_health == "healthy", what="target healthy")
-    return service, task, f"http://127.0.0.1:{service.load_balancer['listenerPort']}"
+    return service, task, f"http://127.0.0.1:{service.load_balancer.listener_port}"
 
 
 def _stop_while_slow(sb, control, lbs, service, task, url, seconds: float):
@@ -181,7 +181,7 @@ def test_drain_waits_for_requests_in_flight_and_ends_early(lab):
     assert during and during[0][0] == 503
     messages = [e.message for e in service.events][:4]
     assert wording.draining("web", 1) in messages
-    assert wording.deregistered_targets("web", 1, service.load_balancer["targetGroupArn"]) in messages
+    assert wording.deregistered_targets("web", 1, service.load_balancer.target_group_arn) in messages
     assert task.last_status == STOPPED
 
 

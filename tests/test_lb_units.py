@@ -48,9 +48,17 @@ class TestTargetHealth:
 
 class TestSettings:
     def test_defaults_are_short_and_documented(self):
-        s = settings.check(None)
+        s = settings.check(None).to_dict()
         assert s == {"healthCheckPath": "/health", "healthCheckIntervalSeconds": 5, "healthyThresholdCount": 2,
                      "unhealthyThresholdCount": 2, "deregistrationDelaySeconds": 5}
+
+    def test_a_service_s_load_balancer_keeps_its_flat_json_shape(self):
+        lb = settings.LoadBalancer("arn:tg", "web", 8080, settings.check({"healthyThresholdCount": 3}), 38123)
+        assert lb.to_dict() == {"healthCheckPath": "/health", "healthCheckIntervalSeconds": 5, "healthyThresholdCount": 3,
+                                "unhealthyThresholdCount": 2, "deregistrationDelaySeconds": 5,
+                                "targetGroupArn": "arn:tg", "listenerPort": 38123, "containerName": "web",
+                                "containerPort": 8080}
+        assert settings.LoadBalancer.from_dict(lb.to_dict()) == lb
 
     @pytest.mark.parametrize("given, message", [
         ({"healthCheckPath": "health"}, "healthCheckPath 'health' is not valid"),
@@ -101,7 +109,7 @@ def test_blue_green_share_spreads_requests_by_percent():
         return None
 
     async def scenario():
-        balancer = ServiceBalancer("web", settings.check({}), lambda s: s, on_health)
+        balancer = ServiceBalancer("web", settings.LoadBalancer("arn:tg", "web", 8080, settings.check({})), lambda s: s, on_health)
         for task_id, deployment in (("blue1", "old"), ("blue2", "old"), ("green1", "new")):
             target = balancer.register(task_id, 1)
             balancer._stop_checking(target)  # health is set by hand here

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox import events as wording
+from sandbox.lb.settings import LoadBalancer
 from sandbox.model import ESSENTIAL_CONTAINER_EXITED, SERVICE_SCHEDULER_INITIATED, STOPPED, USER_INITIATED
 from sandbox.runtime.base import EXITED, HEALTH_UNHEALTHY
 from sandbox.scheduler import planner
@@ -53,7 +54,7 @@ class TestObserve:
 
     def test_an_unhealthy_target_is_replaced_with_the_load_balancers_reason(self):
         task = make_task(1, target_health="unhealthy")
-        service = make_service(1, load_balancer={"targetGroupArn": "arn:tg"})
+        service = make_service(1, load_balancer=LoadBalancer("arn:tg", "web", 8080))
         plan = planner.plan_service(service, TDS, [task], {task.task_id: running_container(task)}, 0, NOW, ids(1))
         assert plan.stops == [planner.Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, wording.elb_health_failure("arn:tg"))]
         assert len(plan.starts) == 1

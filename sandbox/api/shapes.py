@@ -222,19 +222,19 @@ def load_balancer(s: Service, tasks: list[Task]) -> dict[str, Any] | None:
     lb = s.load_balancer
     if lb is None:
         return None
-    port = lb.get("listenerPort")
+    port, settings = lb.listener_port, lb.settings
     return {
         "url": f"http://127.0.0.1:{port}" if port else None,
-        "targetGroupArn": lb.get("targetGroupArn"),
-        "containerName": lb.get("containerName"),
-        "containerPort": lb.get("containerPort"),
+        "targetGroupArn": lb.target_group_arn,
+        "containerName": lb.container_name,
+        "containerPort": lb.container_port,
         "healthCheck": {
-            "path": lb["healthCheckPath"],
-            "intervalSeconds": lb["healthCheckIntervalSeconds"],
-            "healthyThreshold": lb["healthyThresholdCount"],
-            "unhealthyThreshold": lb["unhealthyThresholdCount"],
+            "path": settings.health_check_path,
+            "intervalSeconds": settings.health_check_interval_seconds,
+            "healthyThreshold": settings.healthy_threshold_count,
+            "unhealthyThreshold": settings.unhealthy_threshold_count,
         },
-        "deregistrationDelaySeconds": lb["deregistrationDelaySeconds"],
+        "deregistrationDelaySeconds": settings.deregistration_delay_seconds,
         "targets": [
             {"taskId": t.task_id, "port": t.host_port, "health": t.target_health}
             for t in sorted(tasks, key=lambda t: (t.started_at or t.created_at, t.task_id))
@@ -247,22 +247,19 @@ def scaling(s: Service) -> dict[str, Any] | None:
     """The target-tracking policy against the metric, and its latest action (None without one)."""
     if not s.autoscaling:
         return None
-    from ..autoscaling.policy import METRICS
-
-    policy = s.autoscaling["policy"]
-    state = s.autoscaling.get("state") or {}
+    policy, state = s.autoscaling.policy, s.autoscaling.state
     return {
-        "metric": policy["metric"],
-        "metricName": METRICS[policy["metric"]],
-        "target": policy["target"],
-        "current": state.get("metric"),
-        "capacity": state.get("capacity"),
-        "min": policy["min_capacity"],
-        "max": policy["max_capacity"],
-        "scaleOutCooldown": policy["scale_out_cooldown"],
-        "scaleInCooldown": policy["scale_in_cooldown"],
-        "status": state.get("status"),
-        "lastAction": state.get("lastAction"),
+        "metric": policy.metric,
+        "metricName": policy.metric_name,
+        "target": policy.target,
+        "current": state.metric,
+        "capacity": state.capacity,
+        "min": policy.min_capacity,
+        "max": policy.max_capacity,
+        "scaleOutCooldown": policy.scale_out_cooldown,
+        "scaleInCooldown": policy.scale_in_cooldown,
+        "status": state.status,
+        "lastAction": state.last_action.to_dict() if state.last_action else None,
     }
 
 

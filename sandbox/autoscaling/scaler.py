@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..model import ACTIVE, RUNNING
 from . import policy as scaling
+from .record import Autoscaling
 from .metrics import CpuSampler, RequestSampler, Window
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ IDLE_PERIOD = 5.0
 class _Tracking:
     """What the loop remembers about one service's policy between ticks (not persisted)."""
 
-    policy: dict
+    policy: scaling.Policy
     window: Window = field(default_factory=Window)
     cpu: CpuSampler | None = None
     requests: RequestSampler = field(default_factory=RequestSampler)
@@ -95,7 +96,7 @@ class AutoScaler:
                     for t in self.store.tasks_of(s.cluster, s.name)
                     if t.last_status == RUNNING and t.container_id
                 ]
-                jobs.append((s.key, s.cluster, s.name, dict(s.autoscaling), s.desired_count,
+                jobs.append((s.key, s.cluster, s.name, s.autoscaling, s.desired_count,
                              len(s.deployments) > 1, containers))
         for key in [k for k in self._tracking if k not in {job[0] for job in jobs}]:
             del self._tracking[key]
@@ -103,12 +104,12 @@ class AutoScaler:
             self._one(now, *job)
         return bool(jobs)
 
-    def _one(self, now: float, key: str, cluster: str, name: str, autoscaling: dict, desired: int,
+    def _one(self, now: float, key: str, cluster: str, name: str, autoscaling: Autoscaling, desired: int,
              deploying: bool, containers: list[tuple[str, int]]) -> None:
+        policy = autoscaling.policy
         tracking = self._tracking.get(key)
-        if tracking is None or tracking.policy != autoscaling["policy"]:
-            tracking = self._tracking[key] = _Tracking(policy=autoscaling["policy"])
-        policy = scaling.Policy.from_dict(autoscaling["policy"])
+        if tracking is None or tracking.policy != policy:
+            tracking = self._tracking[key] = _Tracking(policy=policy)
         if policy.metric == scaling.CPU:
             tracking.cpu = tracking.cpu or CpuSampler(self.control.runtime.stats)
             sample = tracking.cpu.sample(containers)
@@ -118,10 +119,10 @@ class AutoScaler:
                 lbs.request_total(key) if lbs else None, lbs.healthy_targets(key) if lbs else 0)
         if sample is not None:
             tracking.window.add(now, *sample)
-        state = autoscaling.get("state") or {}
+        state = autoscaling.state
         decision = scaling.decide(
             tracking.window.values(now), tracking.window.capacity(), desired, policy,
-            state.get("lastScaleOutAt"), state.get("lastScaleInAt"), autoscaling.get("setAt", 0.0), now, deploying,
+            state.last_scale_out_at, state.last_scale_in_at, autoscaling.set_at, now, deploying,
         )
         changes = decision.desired is not None and decision.desired != desired
         if changes and self.sandbox.apply_scaling(cluster, name, desired, decision.desired, decision.direction,
@@ -137,10 +138,10 @@ class AutoScaler:
             service = self.store.service(cluster, name)
             if service is None or not service.autoscaling:
                 return
-            state = service.autoscaling.setdefault("state", {})
+            state = service.autoscaling.state
             metric = None if decision.metric is None else round(decision.metric, 1)
-            changed = (state.get("metric"), state.get("status")) != (metric, decision.reason)
-            state.update(metric=metric, capacity=sample[1] if sample else state.get("capacity"),
-                         sampledAt=now, status=decision.reason)
+            changed = (state.metric, state.status) != (metric, decision.reason)
+            service.autoscaling = service.autoscaling.sampled(
+                metric, sample[1] if sample else state.capacity, now, decision.reason)
             if changed:
                 self.store.bump()  # the app redraws; the next pass persists it

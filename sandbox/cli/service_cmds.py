@@ -127,6 +127,11 @@ def create_cmd(lab: Lab, op: Operation, name: str, task_def: str, count: int, as
     click.echo(f"service {name} created: desired {count} × {task_def}"
                + (f", behind a load balancer at {lb['url']}" if lb else ""))
     show_twin(op)
+    if lb:
+        # The twin says ARN and NAME, as the app does; the answer has this sandbox's own values for them.
+        click.echo(click.style(f"  with this sandbox's values: --load-balancers targetGroupArn={lb['targetGroupArn']},"
+                               f"containerName={lb['containerName']},containerPort={lb['containerPort']}", dim=True),
+                   err=True)
 
 
 @service_group.command("scale", cls=OpCommand, build=lambda c, p: ops.scale_service(c, p["name"], p["count"]))

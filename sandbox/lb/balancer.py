@@ -15,14 +15,13 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
 from . import health as th
-from .settings import HEALTH_CHECK_TIMEOUT, SUCCESS_CODES
+from .settings import HEALTH_CHECK_TIMEOUT, SUCCESS_CODES, LoadBalancer
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +57,11 @@ OnHealth = Callable[["ServiceBalancer", Target, str, str], Awaitable[None]]
 
 
 class ServiceBalancer:
-    def __init__(self, service: str, settings: dict[str, Any], real: Callable[[float], float], on_health: OnHealth) -> None:
+    def __init__(self, service: str, load_balancer: LoadBalancer, real: Callable[[float], float],
+                 on_health: OnHealth) -> None:
         self.service = service
-        self.settings = settings
+        self.load_balancer = load_balancer
+        """The target group, listener and settings; the manager swaps in a new one when they change."""
         self.real = real
         """Sandbox seconds → real seconds (time dilation)."""
         self.on_health = on_health
@@ -83,7 +84,7 @@ class ServiceBalancer:
 
     @property
     def target_group(self) -> str:
-        return self.settings["targetGroupArn"]
+        return self.load_balancer.target_group_arn
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self, port: int = 0) -> int:
@@ -176,20 +177,20 @@ class ServiceBalancer:
         # The first check runs at registration, then one every interval of sandbox time.
         while True:
             ok, reason = await self.probe(target)
-            settings = self.settings
+            settings = self.load_balancer.settings
             before = target.health
-            target.health = th.after_check(before, ok, settings["healthyThresholdCount"], settings["unhealthyThresholdCount"])
+            target.health = th.after_check(before, ok, settings.healthy_threshold_count, settings.unhealthy_threshold_count)
             target.reason = "" if ok else reason
             if target.health.state != before.state:
                 try:
                     await self.on_health(self, target, before.state, target.health.state)
                 except Exception:  # recording must not end the checks
                     log.exception("recording the health of %s failed", target.task_id)
-            await asyncio.sleep(max(0.2, self.real(settings["healthCheckIntervalSeconds"])))
+            await asyncio.sleep(max(0.2, self.real(settings.health_check_interval_seconds)))
 
     async def probe(self, target: Target) -> tuple[bool, str]:
         """One health check: (passed, ELB's reason when it did not)."""
-        url = f"http://127.0.0.1:{target.port}{self.settings['healthCheckPath']}"
+        url = f"http://127.0.0.1:{target.port}{self.load_balancer.settings.health_check_path}"
         try:
             async with self._checks.get(url, allow_redirects=False) as response:
                 await response.read()

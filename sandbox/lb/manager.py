@@ -17,13 +17,14 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import events as wording
 from ..model import DEACTIVATING, HEALTHY, INACTIVE, RUNNING, Task, service_key
 from . import health as th
 from .balancer import ServiceBalancer, Target
+from .settings import LoadBalancer
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class TaskView:
 class ServiceView:
     key: str
     name: str
-    settings: dict[str, Any]
+    load_balancer: LoadBalancer
     tasks: tuple[TaskView, ...]
     shares: tuple[str, float] | None = None
     """(primary deployment id, its share of requests in percent) while a blue/green shift runs."""
@@ -173,7 +174,7 @@ class LoadBalancers:
                 shares = None
                 if len(s.deployments) > 1 and s.deployment_configuration.strategy != "ROLLING":
                     shares = (s.deployments[0].id, s.deployments[0].traffic_percent)
-                out[s.key] = ServiceView(s.key, s.name, dict(s.load_balancer), tuple(tasks), shares)
+                out[s.key] = ServiceView(s.key, s.name, s.load_balancer, tuple(tasks), shares)
             return out
 
     async def _follow(self, view: dict[str, ServiceView]) -> None:
@@ -182,12 +183,12 @@ class LoadBalancers:
         for key, service in view.items():
             balancer = self.balancers.get(key)
             if balancer is None:
-                balancer = ServiceBalancer(service.name, service.settings, self.real, self._on_health)
-                port = await balancer.start(service.settings.get("listenerPort") or 0)
+                balancer = ServiceBalancer(service.name, service.load_balancer, self.real, self._on_health)
+                port = await balancer.start(service.load_balancer.listener_port or 0)
                 self.balancers[key] = balancer
-                if port != service.settings.get("listenerPort"):
+                if port != service.load_balancer.listener_port:
                     await asyncio.to_thread(self._record_port, key, port)
-            balancer.settings = service.settings
+            balancer.load_balancer = service.load_balancer
             balancer.shares = service.shares
             balancer.deployment_of = {t.task_id: t.deployment_id for t in service.tasks}
             registered, gone = [], []
@@ -222,7 +223,7 @@ class LoadBalancers:
         if target is None:
             return
         self._record_draining(key, task.task_id)
-        deadline = time.monotonic() + self.real(balancer.settings["deregistrationDelaySeconds"])
+        deadline = time.monotonic() + self.real(balancer.load_balancer.settings.deregistration_delay_seconds)
         # Done as soon as nothing is in flight (as ELB does), else when the delay runs out.
         while not target.idle.is_set() and not self._closing.is_set():
             left = deadline - time.monotonic()
@@ -258,7 +259,7 @@ class LoadBalancers:
         with self.store.lock:
             service = self._service(key)
             if service is not None and service.load_balancer is not None:
-                service.load_balancer = {**service.load_balancer, "listenerPort": port}
+                service.load_balancer = replace(service.load_balancer, listener_port=port)
                 self.store.save()
                 self.store.bump()
 

@@ -1,4 +1,5 @@
-"""A service's load balancer settings: the target group's health check and deregistration delay.
+"""A service's load balancer (`LoadBalancer`) and its settings: the target group's health check
+and deregistration delay (`TargetGroupSettings`), validated by `check`.
 
 Names follow the ELBv2 target group attributes. The defaults are shorter than AWS's so a lesson
 does not wait minutes (AWS: interval 30 s, healthy threshold 5, deregistration delay 300 s);
@@ -9,17 +10,64 @@ from __future__ import annotations
 
 import hashlib
 import socket
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .. import errors
 
-DEFAULTS: dict[str, Any] = {
-    "healthCheckPath": "/health",
-    "healthCheckIntervalSeconds": 5,
-    "healthyThresholdCount": 2,
-    "unhealthyThresholdCount": 2,
-    "deregistrationDelaySeconds": 5,
-}
+
+@dataclass(frozen=True)
+class TargetGroupSettings:
+    """The target group's health check and deregistration delay, with the sandbox's defaults."""
+
+    health_check_path: str = field(default="/health", metadata={"name": "healthCheckPath"})
+    health_check_interval_seconds: int = field(default=5, metadata={"name": "healthCheckIntervalSeconds"})
+    healthy_threshold_count: int = field(default=2, metadata={"name": "healthyThresholdCount"})
+    unhealthy_threshold_count: int = field(default=2, metadata={"name": "unhealthyThresholdCount"})
+    deregistration_delay_seconds: int = field(default=5, metadata={"name": "deregistrationDelaySeconds"})
+
+    def to_dict(self) -> dict[str, Any]:
+        """ELBv2's names, as the API, the CLI and the state file spell them."""
+        return {f.metadata["name"]: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TargetGroupSettings:
+        return cls(**{f.name: data[f.metadata["name"]] for f in fields(cls) if f.metadata["name"] in data})
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """A service's own load balancer: its target group and settings, its listener, and the
+    container and port requests go to (what ECS's loadBalancers entry names)."""
+
+    target_group_arn: str
+    container_name: str
+    container_port: int
+    settings: TargetGroupSettings = TargetGroupSettings()
+    listener_port: int | None = None
+    """The port on 127.0.0.1 it listens on; None until one is known."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.settings.to_dict(),
+            "targetGroupArn": self.target_group_arn,
+            "listenerPort": self.listener_port,
+            "containerName": self.container_name,
+            "containerPort": self.container_port,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadBalancer:
+        return cls(
+            target_group_arn=data["targetGroupArn"],
+            container_name=data["containerName"],
+            container_port=data["containerPort"],
+            settings=TargetGroupSettings.from_dict(data),
+            listener_port=data.get("listenerPort"),
+        )
+
+
+DEFAULTS: dict[str, Any] = TargetGroupSettings().to_dict()
 RANGES = {
     "healthCheckIntervalSeconds": (5, 300),
     "healthyThresholdCount": (2, 10),
@@ -34,8 +82,9 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
 
-def check(given: dict[str, Any] | None) -> dict[str, Any]:
-    """The full settings: what was given, validated, over the defaults. One clear line on error."""
+def check(given: dict[str, Any] | None) -> TargetGroupSettings:
+    """The full settings: what was given (ELBv2's names), validated, over the defaults. One clear
+    line on error."""
     given = dict(given or {})
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
@@ -52,7 +101,7 @@ def check(given: dict[str, Any] | None) -> dict[str, Any]:
         value = settings[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise errors.InvalidParameterException(f"{name} {value!r} is out of range: allowed {low} to {high}")
-    return settings
+    return TargetGroupSettings.from_dict(settings)
 
 
 def target_group_arn(cluster: str, service: str, created_at: float) -> str:

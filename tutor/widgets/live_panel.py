@@ -91,10 +91,10 @@ class LivePanel(Vertical):
         yield ScalingLine(plain=self.plain, id="scaling")
         with Horizontal(id="live-lower"):
             with Vertical(id="chart-box"):
-                yield Static("Desired and running, last 2 minutes", classes="section-heading")
+                yield Static("Desired and running, 2 min", classes="section-heading")
                 yield CountChart(plain=self.plain, clock=self.clock, id="count-chart")
             with Vertical(id="why-box"):
-                yield Static("Why: the scheduler's reasoning, newest first", classes="section-heading")
+                yield Static("Why: the scheduler's reasoning", classes="section-heading")
                 yield WhyPanel(plain=self.plain, id="why-panel")
         yield Static("Service events, newest first", classes="section-heading")
         yield EventsLog(id="events-log")
@@ -306,7 +306,7 @@ class LivePanel(Vertical):
         keys = "" if task.stopped else "   k stop · K crash · l logs · e shell"
         if self.plain:
             keys = keys.replace(" · ", ", ")
-        words = [f"task {task.task_id}", task.last_status, f"desired {task.desired_status}", f"health {task.health}"]
+        words = [f"task {task.short_id}", task.last_status, f"desired {task.desired_status}", f"health {task.health}"]
         if task.note:
             words.append(task.note)
         content = Content(", ".join(words)) + Content.from_markup("[$text-muted]$k[/]", k=keys)

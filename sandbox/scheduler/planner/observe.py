@@ -92,7 +92,7 @@ def failed_targets(ctx: PassContext, leaving: set[str], plan: Plan) -> set[str]:
         if (task.last_status == RUNNING and task.desired_status == RUNNING and task.task_id not in leaving
                 and task.target_health == "unhealthy"
                 and not spared(task, "failed the load balancer's health checks", grace, ctx.now, plan)):
-            target_group = balancer.get("targetGroupArn", "")
+            target_group = balancer.target_group_arn
             plan.stops.append(Stop(task.task_id, SERVICE_SCHEDULER_INITIATED, wording.elb_health_failure(target_group)))
             plan.decisions.append(f"task {task.task_id[:8]} failed the load balancer's health checks → "
                                   "stopping it so it can be replaced")

@@ -59,6 +59,7 @@ def report_stuck(ctx: PassContext, rollout: Rollout, split: KeepOrReplace, bound
     """Old tasks wait, yet the bounds allow neither a start nor a stop: say the deployment is stuck.
 
     `moving` is whether anything else is under way (a start, a stop, a backoff, a traffic shift).
+    `budget` is the stop budget before old tasks were chosen: it only matters when none was.
     """
     if not split.to_replace or moving or rollout.primary.rollout_state == FAILED:
         return
