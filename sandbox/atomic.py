@@ -12,6 +12,7 @@ import json
 import math
 import os
 import secrets
+import tempfile
 import time
 import weakref
 from pathlib import Path
@@ -25,7 +26,7 @@ INT64 = 2**63
 
 
 class FolderLost(OSError):
-    """The folder was deleted, or replaced by another of the same name, since it was first seen."""
+    """The folder was deleted, or replaced by another of the same name, since it was opened."""
 
 
 class Unreadable(ValueError):
@@ -73,34 +74,24 @@ class Folder:
         return self.fd
 
     def write_text(self, name: str, text: str) -> None:
-        """Write via a temp file beside the target, fsync, then rename over it."""
+        """As the module's write_text, with every name taken relative to the held directory."""
         fd = self._descriptor()
         tmp = f".{name}.{secrets.token_hex(6)}"
         try:
-            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
+            _write_synced(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd), text)
             os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
         except BaseException as exc:
-            try:
-                os.unlink(tmp, dir_fd=fd)
-            except FileNotFoundError:
-                pass
+            _unlink_quietly(tmp, dir_fd=fd)
             if isinstance(exc, FileNotFoundError):  # deleted since `lost` was asked: nothing can be made in it
                 raise FolderLost(f"{self.path} was deleted") from None
             raise
 
     def write_json(self, name: str, data: Any) -> None:
-        self.write_text(name, json.dumps(data, indent=1, sort_keys=True))
+        self.write_text(name, _dumps(data))
 
     def remove(self, name: str) -> None:
         """Remove `name` from this folder; FolderLost if it is no longer this folder."""
-        try:
-            os.unlink(name, dir_fd=self._descriptor())
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(name, dir_fd=self._descriptor())
 
 
 def _close(fd: int | None) -> None:
@@ -108,18 +99,38 @@ def _close(fd: int | None) -> None:
         os.close(fd)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write atomically, making the directory first if needed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    folder = Folder(path.parent)
+def _write_synced(handle: int, text: str) -> None:
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _unlink_quietly(path: Path | str, dir_fd: int | None = None) -> None:
     try:
-        folder.write_text(path.name, text)
-    finally:
-        folder.close()
+        os.unlink(path, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory, fsync, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        _write_synced(handle, text)
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=1, sort_keys=True)
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=1, sort_keys=True))
+    write_text(path, _dumps(data))
 
 
 def set_aside(path: Path) -> Path:

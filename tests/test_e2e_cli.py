@@ -104,20 +104,37 @@ def test_the_grace_period_keeps_an_unhealthy_task_until_it_is_lifted(lab, tmp_pa
     assert stopped["stoppedReason"] == "Task failed container health checks"
 
 
-def test_crash_loop_backs_off_visibly(lab):
+def test_only_tasks_that_never_reach_running_are_throttled(lab, tmp_path):
+    """ECS's service throttle: a task that cannot start (its image is missing) is retried with
+    growing gaps and the event; a task that crashes after reaching RUNNING is replaced at once."""
+    spec = tmp_path / "ghost.yaml"
+    spec.write_text("family: ghost\nimage: servicelab/no-such-image\ncommand: [serve]\nmemory: 16\n")
+    lab.run("taskdef", "register", str(spec))
+    lab.run("service", "create", "ghost", "--task-def", "ghost:1", "--count", "1")
     lab.run("service", "create", "crashy", "--task-def", "crashy:1", "--count", "1")
-    message = "(service crashy) is unable to consistently start tasks successfully."
-    lab.wait(lambda: any(e["message"] == message for e in lab.service("crashy")["events"]),
-             timeout=45, what="the throttle event")
-    stopped = sorted((t for t in lab.tasks("crashy", include_stopped=True) if t["lastStatus"] == "STOPPED"),
-                     key=lambda t: t["createdAt"])
-    assert len(stopped) >= 3
-    assert all(t["containers"][0]["exitCode"] == 1 for t in stopped)
-    # Gaps between a failure and the next start grow: no hot loop.
-    starts = sorted(t["createdAt"] for t in lab.tasks("crashy", include_stopped=True))
-    stops = sorted(t["stoppedAt"] for t in stopped)
-    waits = [start - stop for stop, start in zip(stops, starts[1:])]
-    assert waits[-1] > waits[0] + 1.0, waits
+    throttled = "(service {}) is unable to consistently start tasks successfully."
+    lab.wait(lambda: any(e["message"] == throttled.format("ghost") for e in lab.service("ghost")["events"]),
+             timeout=30, what="the throttle event for ghost")
+
+    def stopped(service: str, at_least: int):
+        done = sorted((t for t in lab.tasks(service, include_stopped=True) if t["lastStatus"] == "STOPPED"),
+                      key=lambda t: t["createdAt"])
+        return done if len(done) >= at_least else None
+
+    ghosts = lab.wait(lambda: stopped("ghost", 4), timeout=30, what="four ghost tasks failed to start")
+    assert all(t["stopCode"] == "TaskFailedToStart" and not t.get("startedAt") for t in ghosts)
+    assert ghosts[0]["stoppedReason"].startswith("CannotPullContainerError: ")
+    ghost_starts = sorted(t["createdAt"] for t in lab.tasks("ghost", include_stopped=True))
+    ghost_waits = [start - t["stoppedAt"] for t, start in zip(ghosts, ghost_starts[1:])]
+    assert ghost_waits[-1] > ghost_waits[0] + 1.0, ghost_waits  # growing gaps: no hot loop
+
+    crashes = lab.wait(lambda: stopped("crashy", 4), timeout=45, what="four crashy tasks crashed")
+    assert all(t["stopCode"] == "EssentialContainerExited" and t["startedAt"] for t in crashes)
+    assert all(t["containers"][0]["exitCode"] == 1 for t in crashes)
+    crashy_starts = sorted(t["createdAt"] for t in lab.tasks("crashy", include_stopped=True))
+    crashy_waits = [start - t["stoppedAt"] for t, start in zip(crashes, crashy_starts[1:])]
+    assert max(crashy_waits) < 1.5, crashy_waits  # replaced at once, every time
+    assert not any(e["message"] == throttled.format("crashy") for e in lab.service("crashy")["events"])
 
 
 def test_sigkill_of_the_control_plane_loses_and_duplicates_nothing(lab):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox import events as wording
-from sandbox.model import ESSENTIAL_CONTAINER_EXITED, RUNNING, STOPPED, TASK_FAILED_TO_START, USER_INITIATED
+from sandbox.model import ESSENTIAL_CONTAINER_EXITED, RUNNING, STOPPED, TASK_FAILED_TO_START, USER_INITIATED, TaskDefinition
 from sandbox.store import Store
 from tests.sandbox_fixtures import fake_sandbox, settle
 
@@ -29,22 +29,40 @@ class TestControlLoop:
         settle(control)
         assert len(runtime.running()) == 1
 
-    def test_crash_loop_backs_off_with_growing_gaps(self):
+    def test_a_task_that_crashes_after_starting_is_replaced_at_once_every_time(self):
+        """ECS's rule: a task that reached RUNNING never starts the throttle, however soon it dies."""
         sb, control, runtime, clock = fake_sandbox()
         sb.create_service("default", "crashy", "crashy:1", 1)
         launches_at = []
-        for _ in range(40):
+        for _ in range(20):
             settle(control, 2)
             for container in runtime.running():
                 launches_at.append(clock.now())
                 runtime.exit(container.container_id, 1)  # dies a moment after starting
             clock.advance(0.5)
         gaps = [b - a for a, b in zip(launches_at, launches_at[1:])]
-        assert gaps[0] < 1.0 and gaps[-1] >= 4.0, gaps
-        assert all(b >= a for a, b in zip(gaps[1:], gaps[2:])), gaps
+        assert len(launches_at) == 20 and max(gaps) <= 0.5, gaps
         service = sb.service("default", "crashy")
-        assert any(e.message == wording.unable_to_start("crashy") for e in service.events)
-        assert len(launches_at) < 12  # not a hot loop
+        assert not any(e.message == wording.unable_to_start("crashy") for e in service.events)
+
+    def test_tasks_that_cannot_start_are_throttled_with_growing_gaps(self):
+        sb, control, runtime, clock = fake_sandbox()
+        sb.register_task_definition(TaskDefinition(family="ghost", revision=0, image="servicelab/no-such-image",
+                                                   command=("serve",)))
+        sb.create_service("default", "ghost", "ghost:1", 1)
+        for _ in range(80):
+            settle(control, 2)
+            clock.advance(0.5)
+        failed = sorted((t for t in control.store.tasks_of("default", "ghost") if t.last_status == STOPPED),
+                        key=lambda t: t.stopped_at)
+        assert all(t.stop_code == TASK_FAILED_TO_START and t.started_at is None for t in failed)
+        assert failed[0].stopped_reason.startswith("CannotPullContainerError: ")
+        gaps = [b.created_at - a.stopped_at for a, b in zip(failed, failed[1:])]
+        assert gaps[0] < 1.0 and gaps[-1] >= 8.0, gaps
+        assert all(b >= a for a, b in zip(gaps[1:], gaps[2:])), gaps
+        assert len(failed) < 10  # not a hot loop
+        service = sb.service("default", "ghost")
+        assert any(e.message == wording.unable_to_start("ghost") for e in service.events)
 
     def test_user_stop_replaced_and_recorded(self):
         sb, control, runtime, clock = fake_sandbox()
@@ -83,7 +101,7 @@ class TestControlLoop:
             settle(control, 1)
             for container in runtime.running():
                 runtime.exit(container.container_id, 1)
-            clock.advance(120)  # slow failures: no backoff
+            clock.advance(120)
         stopped = [t for t in control.store.tasks.values() if t.last_status == STOPPED]
         assert len(stopped) == 100
 

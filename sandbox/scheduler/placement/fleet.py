@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ...model import Instance, Task, TaskDefinition
 
@@ -57,6 +57,22 @@ class Fleet:
             self.service_per_instance + Counter({instance.id: 1}),
             self.service_per_zone + Counter({instance.zone: 1}),
         )
+
+    def without(self, tasks: Iterable[Task], taskdefs: Mapping[str, TaskDefinition]) -> Fleet:
+        """This fleet with `tasks` (the service's, counted when it was built) gone from it: their
+        CPU and memory freed, and no longer counted on their instance or in their zone."""
+        cpu, memory, per_instance, per_zone = Counter(), Counter(), Counter(), Counter()
+        for task in tasks:
+            if not task.instance_id:
+                continue
+            td = taskdefs.get(task.task_definition)
+            if td is not None:
+                cpu[task.instance_id] += td.cpu
+                memory[task.instance_id] += td.memory
+            per_instance[task.instance_id] += 1
+            per_zone[task.zone] += 1
+        return Fleet(self.instances, self.used_cpu - cpu, self.used_memory - memory,
+                     self.service_per_instance - per_instance, self.service_per_zone - per_zone)
 
     def usable(self) -> list[Instance]:
         """The instances a task can go to: not drained, not in a failed zone."""

@@ -9,8 +9,8 @@ named for it: `observe`, `chaos`, `health`, `backoff`, `breaker`, `zones`, `traf
 `rolling`, `launches`, `stops`, `outcome`.
 """
 
-from .backoff import FAST_FAILURE_WINDOW, backoff_delay, failure_streak
-from .breaker import circuit_breaker_threshold
+from .backoff import start_failures, throttle_delay
+from .breaker import FAST_FAILURE_WINDOW, circuit_breaker_threshold, failed_in_a_row
 from .health import grace_left
 from .plan import Plan, Reap, Start, Stop
 from .reasons import EXITED_REASON
@@ -25,11 +25,12 @@ __all__ = [
     "Reap",
     "Start",
     "Stop",
-    "backoff_delay",
     "circuit_breaker_threshold",
-    "failure_streak",
+    "failed_in_a_row",
     "grace_left",
     "plan_service",
     "place_one_offs",
     "plan_standalone",
+    "start_failures",
+    "throttle_delay",
 ]

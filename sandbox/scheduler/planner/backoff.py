@@ -1,9 +1,20 @@
-"""Crash-loop backoff, derived from the stopped tasks themselves.
+"""ECS's service throttle, read from the stopped tasks themselves.
 
-A task that fails to start, or exits within FAST_FAILURE_WINDOW seconds of starting, is a
-fast failure. After `n` consecutive fast failures the next start waits backoff_delay(n): 0, 2,
-4, 8, 16, 32 then 60 s. The streak is read from the stopped tasks, so nothing extra has to be
-remembered or persisted.
+ECS throttles only tasks that never reach RUNNING (PENDING → STOPPED: the image is missing,
+the container cannot be created or started). A task *reached RUNNING* when the runtime
+reported that its container started: the executor then records `started_at` and sets RUNNING.
+So a stopped task without `started_at` never ran (its stopCode is TaskFailedToStart), and one
+with it did, however soon it exited afterwards and whatever stopped it (its own crash, a kill
+from outside, a failed health check). A program the runtime cannot even execute makes the
+container's start fail: such a task never reaches RUNNING and is throttled.
+
+After `n` tasks in a row of the service's task definition never reached RUNNING, the next
+start waits throttle_delay(n): 0, 2, 4, 8 … doubling up to ECS's cap of 27 minutes, in
+sandbox time (`--time-speed` shortens it). A task of that definition reaching RUNNING ends
+the streak, and deploying another task definition starts afresh, as ECS resets the throttle
+then. A task that reached RUNNING and then stopped is replaced at once, every time, and never
+brings the "unable to consistently start tasks" event; the circuit breaker counts those
+failures during a deployment (see `breaker`). Nothing is remembered beyond the task records.
 """
 
 from __future__ import annotations
@@ -11,30 +22,19 @@ from __future__ import annotations
 from typing import Iterable, NamedTuple
 
 from ... import events as wording
-from ...model import (
-    ESSENTIAL_CONTAINER_EXITED,
-    RUNNING,
-    SERVICE_SCHEDULER_INITIATED,
-    STOPPED,
-    TASK_FAILED_TO_START,
-    USER_INITIATED,
-    Task,
-)
-from .context import PassContext
+from ...model import STOPPED, TASK_FAILED_TO_START, Task
+from .context import PassContext, Rollout
 from .plan import Plan
-from .reasons import ELB_HEALTH_FAILURE_PREFIX, HEALTH_FAILURE_REASON
 
-FAST_FAILURE_WINDOW = 10.0
-"""A task that dies sooner than this after starting counts toward the crash-loop backoff."""
-
-BACKOFF_BASE = 2.0
-BACKOFF_CAP = 60.0
+THROTTLE_BASE = 2.0
+THROTTLE_CAP = 27 * 60.0
+"""ECS's documented maximum gap between attempts to start tasks that keep failing to start."""
 THROTTLE_EVENT_AFTER = 3
-"""Consecutive fast failures before the "unable to consistently start" event."""
+"""Tasks in a row that never reached RUNNING before the "unable to consistently start" event."""
 
 
 class Streak(NamedTuple):
-    """Consecutive fast failures, when the newest one stopped, and when the streak began."""
+    """Tasks in a row that never reached RUNNING, when the newest stopped, when the first did."""
 
     count: int
     newest: float | None
@@ -42,73 +42,42 @@ class Streak(NamedTuple):
 
     def ready_at(self, now: float) -> float:
         """When the next start may go."""
-        return (self.newest or now) + backoff_delay(self.count)
+        return (self.newest or now) + throttle_delay(self.count)
 
 
 NO_STREAK = Streak(0, None, None)
 
 
-def backoff_delay(streak: int) -> float:
-    """Seconds to wait before the next start after `streak` consecutive fast failures."""
+def throttle_delay(streak: int) -> float:
+    """Seconds to wait before the next start after `streak` tasks in a row failed to start."""
     if streak <= 1:
         return 0.0
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (streak - 2))
+    return min(THROTTLE_CAP, THROTTLE_BASE * 2 ** (streak - 2))
 
 
-def failed_health(task: Task) -> bool:
-    """Stopped for failing a container or a load balancer health check: a failure, not a request."""
-    reason = task.stopped_reason or ""
-    return reason == HEALTH_FAILURE_REASON or reason.startswith(ELB_HEALTH_FAILURE_PREFIX)
+def never_ran(task: Task) -> bool:
+    """Stopped without ever reaching RUNNING, because it could not start (not because it was
+    asked to stop before it got there)."""
+    return task.last_status == STOPPED and task.started_at is None and task.stop_code == TASK_FAILED_TO_START
 
 
-def _is_fast_failure(task: Task, stop_code: str | None, stopped_at: float) -> bool:
-    if stop_code == TASK_FAILED_TO_START:
-        return True
-    if stop_code == ESSENTIAL_CONTAINER_EXITED or failed_health(task):
-        return task.started_at is None or stopped_at - task.started_at < FAST_FAILURE_WINDOW
-    return False
-
-
-def failure_streak(tasks: Iterable[Task], reaped_now: set[str], now: float) -> Streak:
-    """(consecutive fast failures, when the newest one stopped, when the streak began)."""
-    tasks = list(tasks)
-    history: list[tuple[float, Task]] = []
-    for task in tasks:
-        if task.task_id in reaped_now:
-            history.append((now, task))
-        elif task.last_status == STOPPED and task.stopped_at is not None:
-            history.append((task.stopped_at, task))
-    history.sort(key=lambda pair: pair[0], reverse=True)
-    streak, newest, oldest = 0, None, None
-    for stopped_at, task in history:
-        code = ESSENTIAL_CONTAINER_EXITED if task.task_id in reaped_now else task.stop_code
-        if _is_fast_failure(task, code, stopped_at):
-            streak += 1
-            newest = newest if newest is not None else stopped_at
-            oldest = stopped_at
-        elif code in (USER_INITIATED, SERVICE_SCHEDULER_INITIATED) and not failed_health(task):
-            continue  # stops someone asked for say nothing about whether tasks can start
-        else:
-            break
-    if _proven_since(tasks, newest, now):
-        return NO_STREAK
-    return Streak(streak, newest, oldest)
-
-
-def _proven_since(tasks: list[Task], newest_failure: float | None, now: float) -> bool:
-    """A task that has now run for long enough proves the service can start tasks again."""
-    return any(
-        task.last_status == RUNNING
-        and task.started_at is not None
-        and now - task.started_at >= FAST_FAILURE_WINDOW
-        and (newest_failure is None or task.started_at > newest_failure)
-        for task in tasks
+def start_failures(tasks: Iterable[Task], task_definition: str) -> Streak:
+    """The tasks of `task_definition` that failed to start since the newest one that started."""
+    mine = [t for t in tasks if t.task_definition == task_definition]
+    last_start = max((t.started_at for t in mine if t.started_at is not None), default=None)
+    stops = sorted(
+        t.stopped_at for t in mine
+        if never_ran(t) and t.stopped_at is not None and (last_start is None or t.stopped_at > last_start)
     )
+    if not stops:
+        return NO_STREAK
+    return Streak(len(stops), stops[-1], stops[0])
 
 
-def crash_loop(ctx: PassContext, reaped_now: set[str], plan: Plan) -> Streak:
-    """The service's streak of fast failures; says once per streak that tasks cannot start."""
-    streak = failure_streak(ctx.tasks, reaped_now, ctx.now)
+def throttle(ctx: PassContext, rollout: Rollout, plan: Plan) -> Streak:
+    """The primary's streak of tasks that never reached RUNNING; says once per streak that the
+    service cannot consistently start tasks."""
+    streak = start_failures(ctx.tasks, rollout.primary.task_definition)
     message = wording.unable_to_start(ctx.name)
     if streak.count >= THROTTLE_EVENT_AFTER and not ctx.said_since(message, streak.began):
         plan.events.append(message)

@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 
 from ...model import HEALTHY, RUNNING, UNHEALTHY, UNKNOWN, Task
 from ...runtime.base import HEALTH_HEALTHY, HEALTH_UNHEALTHY, ObservedContainer
-from .backoff import FAST_FAILURE_WINDOW
+from .breaker import FAST_FAILURE_WINDOW
 from .context import LiveTasks, PassContext
 from .plan import Plan
 

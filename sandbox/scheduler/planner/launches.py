@@ -1,6 +1,10 @@
-"""Starting tasks: how many the bounds allow, waiting out a crash loop, placing each one.
+"""Starting tasks: how many the bounds allow, waiting out the service throttle, placing each one.
 
-Placement hands back the fleet with each placed task's usage taken, so planning changes nothing it was given.
+Placement ranks over the fleet as this pass leaves it: a task that leaves this pass (its
+container exited or was killed, it was stopped, its zone failed) no longer takes room or
+counts in its zone, so its replacement goes where ECS's spread puts it: to the zone with the
+fewest of the service's tasks that remain. Placement hands back the fleet with each placed
+task's usage taken, so planning changes nothing it was given.
 """
 
 from __future__ import annotations
@@ -9,9 +13,9 @@ from dataclasses import dataclass
 
 from ... import events as wording
 from ...model import FAILED
-from ..placement import Unplaced, place
+from ..placement import Fleet, Unplaced, place
 from .backoff import Streak
-from .context import PassContext, Rollout
+from .context import LiveTasks, PassContext, Rollout
 from .plan import Plan, Start
 from .rolling import Bounds
 
@@ -24,14 +28,14 @@ UNABLE_TO_PLACE_REPEAT = 300.0
 
 @dataclass(frozen=True)
 class Launch:
-    """How many tasks to start, and whether the crash-loop backoff held some back."""
+    """How many tasks to start, and whether the service throttle held some back."""
 
     count: int
     backing_off: bool = False
 
 
 def launch_count(ctx: PassContext, rollout: Rollout, bounds: Bounds, streak: Streak, plan: Plan) -> Launch:
-    """What the primary lacks, within the ceiling, unless it failed, backs off or has no definition."""
+    """What the primary lacks, within the ceiling, unless it failed, is throttled or has no definition."""
     launch = max(0, min(bounds.wanted, bounds.room))
     if not launch:
         return Launch(0)
@@ -43,8 +47,8 @@ def launch_count(ctx: PassContext, rollout: Rollout, bounds: Bounds, streak: Str
     if ready_at > ctx.now:
         plan.wake_in(ready_at - ctx.now)
         plan.decisions.append(
-            f"{bounds.counts_text} → {streak.count} tasks failed fast in a row; waiting {ready_at - ctx.now:.0f}s "
-            f"before starting {launch} more"
+            f"{bounds.counts_text} → {streak.count} tasks in a row never reached RUNNING; throttled: waiting "
+            f"{ready_at - ctx.now:.0f}s before starting {launch} more"
         )
         return Launch(0, backing_off=True)
     if ctx.taskdefs.get(primary.task_definition) is None:
@@ -53,13 +57,14 @@ def launch_count(ctx: PassContext, rollout: Rollout, bounds: Bounds, streak: Str
     return Launch(launch)
 
 
-def start_tasks(ctx: PassContext, rollout: Rollout, bounds: Bounds, count: int, plan: Plan) -> list[Start]:
+def start_tasks(ctx: PassContext, rollout: Rollout, bounds: Bounds, count: int, live: LiveTasks,
+                plan: Plan) -> list[Start]:
     """Place and start `count` tasks of the primary; stop at the first that finds no room."""
     if count == 0:
         return []
     primary = rollout.primary
     taskdef = ctx.taskdefs.get(primary.task_definition)
-    fleet = ctx.fleet
+    fleet = room_left(ctx, live)
     starts: list[Start] = []
     for _ in range(count):
         task_id = ctx.new_id()
@@ -78,6 +83,15 @@ def start_tasks(ctx: PassContext, rollout: Rollout, bounds: Bounds, count: int, 
         plan.decisions.append(f"{bounds.counts_text} → starting {len(starts)} task{'s' if len(starts) != 1 else ''}"
                               f"{_where(ctx, starts)}")
     return starts
+
+
+def room_left(ctx: PassContext, live: LiveTasks) -> Fleet | None:
+    """The fleet without the service's tasks that were live when it was built but leave this pass."""
+    if ctx.fleet is None:
+        return None
+    staying = {t.task_id for t in live.tasks}
+    leaving = [t for t in ctx.tasks if t.is_live and t.task_id not in staying]
+    return ctx.fleet.without(leaving, ctx.taskdefs) if leaving else ctx.fleet
 
 
 def _cannot_place(ctx: PassContext, bounds: Bounds, why: str, plan: Plan) -> None:

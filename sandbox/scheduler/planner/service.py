@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 from ...model import Service, Task, TaskDefinition, new_deployment_id, new_task_id
 from ...runtime.base import ObservedContainer
 from ..placement import Fleet
-from .backoff import crash_loop
+from .backoff import throttle
 from .breaker import circuit_breaker
 from .chaos import chaos
 from .context import LiveTasks, PassContext, Rollout
@@ -52,10 +52,10 @@ def plan_service(
     live = chaos(ctx, LiveTasks.of(ctx, leaving), plan)
     healthy = health(ctx, live, plan.health)
     plan.wake_in(healthy.wake_in)
-    streak = crash_loop(ctx, reaped_now, plan)
 
     # Which live tasks the primary deployment keeps, after the breaker, the zones and the traffic.
     rollout = circuit_breaker(ctx, Rollout.of(service), live, reaped_now, plan)
+    streak = throttle(ctx, rollout, plan)
     split = keep_or_replace(ctx, rollout, live, plan.adopt)
     split = rebalance_zones(ctx, rollout, split, plan)
     shift = shift_traffic(ctx, rollout, split, healthy, plan)
@@ -64,7 +64,7 @@ def plan_service(
     # Start what fits under the ceiling; stop what the desired count and the healthy floor allow.
     bounds = rolling_bounds(ctx, live, split, healthy, shift.shifting)
     launch = launch_count(ctx, rollout, bounds, streak, plan)
-    starts = start_tasks(ctx, rollout, bounds, launch.count, plan)
+    starts = start_tasks(ctx, rollout, bounds, launch.count, live, plan)
     victims = scale_in(ctx, split, bounds, plan)
     budget = stop_budget(bounds, healthy, victims)
     replaced = replace_old(split, bounds, budget, shift.hold_old, plan)
