@@ -97,11 +97,11 @@ def make_snapshot(tasks: int, desired: int, version: int) -> dict:
 
 
 def child(tasks: int) -> None:
-    from tutor.app import ServicelabApp
+    from tutor.ui.app import ServicelabApp
     from tutor.commands.history import CommandHistory
-    from tutor.messages import StatsSampled
-    from tutor.progress import Progress
-    from tutor.sandbox_link import FrozenLink
+    from tutor.ui.messages import StatsSampled
+    from tutor.learner.progress import Progress
+    from tutor.ui.sandbox_link import FrozenLink
 
     class BenchLink(FrozenLink):
         """Answers scale operations like the control plane does: with a new snapshot."""

@@ -26,8 +26,8 @@ from common import EventLog, median, prepare, seconds, wait_until
 from idle import cpu_seconds
 from recovery import measure_recovery, settled
 
-from sandbox.client import Client
-from sandbox.daemon import spawn, wait_for_api
+from sandbox.api.client import Client
+from sandbox.control.daemon import spawn, wait_for_api
 
 WORKSHOP = "title: Bench class\nlessons: [services-and-tasks]\nquotas: {{maxTasks: {tasks}}}\nidleTimeout: off\n"
 

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import docker  # noqa: E402
 
-from sandbox.image import DEMO_IMAGE, ensure_image  # noqa: E402
+from sandbox.image.build import DEMO_IMAGE, ensure_image
 
 
 @contextmanager
@@ -27,8 +27,8 @@ def control_plane(runtime: str = "docker") -> Iterator[tuple]:
     home = tempfile.mkdtemp(prefix="servicelab-bench-")
     name = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ["SERVICELAB_HOME"] = home
-    from sandbox.client import Client
-    from sandbox.daemon import spawn, wait_for_api
+    from sandbox.api.client import Client
+    from sandbox.control.daemon import spawn, wait_for_api
 
     process = spawn(name, runtime)
     info = wait_for_api(name, process)

@@ -19,7 +19,7 @@ from common import EventLog, median, prepare, seconds, wait_until
 from recovery import measure_recovery
 from scale import measure_scale
 
-from sandbox.image import DEMO_IMAGE
+from sandbox.image.build import DEMO_IMAGE
 
 
 def swarm_containers(client, service: str) -> list[dict]:

@@ -16,7 +16,7 @@ import time
 
 from common import control_plane, prepare, wait_until
 
-from sandbox import traffic
+from sandbox.lb import traffic
 
 LIVE = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
 

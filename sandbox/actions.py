@@ -12,8 +12,10 @@ import re
 import uuid
 from typing import Any
 
-from . import errors, quotas
-from . import events as wording
+from sandbox.core import errors
+from sandbox.core.rules import NAME, check_deployment_configuration
+from sandbox.workshop import quotas
+from sandbox.core import events as wording
 from .autoscaling import policy as scaling
 from .autoscaling.record import Autoscaling, ScalingActivity
 from .lb import settings as lb_settings
@@ -22,7 +24,7 @@ from .scheduler.apply import DECISIONS_KEPT
 from .scheduler.keys import for_oneoffs as _oneoff_key, for_service as _service_key, key_of
 from .scheduler.loop import ControlPlane
 from .scheduler.planner import place_one_offs
-from .model import (
+from sandbox.core.model import (
     ACTIVE,
     DRAINING,
     INACTIVE,
@@ -43,7 +45,6 @@ from .model import (
     TaskDefinition,
 )
 
-NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 MAX_RUN_TASK_COUNT = 10
 MAX_CHAOS_SECONDS = 3600.0
 DEFAULT_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
@@ -51,25 +52,6 @@ INSTANCE_CPU = 2048
 """CPU units per simulated instance (two vCPUs' worth, as a t3.medium)."""
 INSTANCE_MEMORY = 4096
 """MiB per simulated instance."""
-
-
-def check_deployment_configuration(config: DeploymentConfiguration) -> DeploymentConfiguration:
-    if config.strategy not in STRATEGIES:
-        raise errors.InvalidParameterException(f"strategy {config.strategy!r}; allowed: {', '.join(STRATEGIES)}")
-    if not 1 <= config.canary_percent <= 99:
-        raise errors.InvalidParameterException(f"canaryPercent {config.canary_percent} is out of range: allowed 1 to 99")
-    if not 1 <= config.linear_step_percent <= 99:
-        raise errors.InvalidParameterException(
-            f"linear step {config.linear_step_percent} is out of range: allowed 1 to 99 percent")
-    if not 0 <= config.bake_seconds <= 3600:
-        raise errors.InvalidParameterException(f"bake time {config.bake_seconds}s is out of range: allowed 0 to 3600")
-    if not 0 <= config.minimum_healthy_percent <= 100:
-        raise errors.InvalidParameterException(
-            f"minimumHealthyPercent {config.minimum_healthy_percent} is out of range: allowed 0 to 100"
-        )
-    if not 100 <= config.maximum_percent <= 200:
-        raise errors.InvalidParameterException(f"maximumPercent {config.maximum_percent} is out of range: allowed 100 to 200")
-    return config
 
 
 def check_name(kind: str, value: str) -> str:
@@ -100,7 +82,7 @@ class Sandbox:
         self.autoscaler = None
         """The running sandbox's autoscaling.scaler.AutoScaler, if any."""
         self.quota: quotas.Quota | None = None
-        """A workshop's per-learner quota (sandbox/quotas.py); None outside workshops."""
+        """A workshop's per-learner quota (sandbox/workshop/quotas.py); None outside workshops."""
 
     # -- clusters -----------------------------------------------------------------------------
     def cluster(self, name: str) -> Cluster:

@@ -187,10 +187,10 @@ class Clock:
 def frozen_app(snap: dict | None = None, *, tmp_path: Path, plain: bool = False, high_contrast: bool = False,
                lessons_root: Path = FIXTURE_LESSONS, stats: dict | None = None, progress=None, clock=None):
     """The app on a FrozenLink (no Docker, no clock): for snapshots and navigation tests."""
-    from tutor.app import ServicelabApp
+    from tutor.ui.app import ServicelabApp
     from tutor.commands.history import CommandHistory
-    from tutor.progress import Progress
-    from tutor.sandbox_link import FrozenLink
+    from tutor.learner.progress import Progress
+    from tutor.ui.sandbox_link import FrozenLink
 
     snap = snapshot() if snap is None else snap
     return ServicelabApp(
@@ -294,7 +294,7 @@ def pin_utc(monkeypatch) -> Iterator[None]:
 
 async def open_first_lesson(pilot) -> None:
     """Enter on the home screen: the first lesson opens beside the live panel."""
-    from tutor.screens.lesson import LessonScreen
+    from tutor.ui.screens.lesson import LessonScreen
 
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen), what="the lesson screen")
@@ -307,9 +307,9 @@ def real_app(lessons_root: Path, tmp_path: Path, monkeypatch) -> Iterator[Any]:
     For a fixture: `yield from real_app(...)`. A broken image build fails the test, never skips it.
     """
     from tests.docker_support import _image_ready, require_docker
-    from tutor.app import ServicelabApp
+    from tutor.ui.app import ServicelabApp
     from tutor.commands.history import CommandHistory
-    from tutor.progress import Progress
+    from tutor.learner.progress import Progress
 
     require_docker()
     _image_ready()

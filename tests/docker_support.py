@@ -32,7 +32,7 @@ def require_docker() -> None:
 
 @functools.lru_cache(maxsize=1)
 def _image_ready() -> str:
-    from sandbox.image import ensure_image
+    from sandbox.image.build import ensure_image
 
     return ensure_image(_client())
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 
 from sandbox.actions import Sandbox
-from sandbox.clock import FakeClock
+from sandbox.core.clock import FakeClock
 from sandbox.scheduler.executor import InlineExecutor
 from sandbox.scheduler.loop import ControlPlane
 from sandbox.runtime.fake import FakeRuntime
-from sandbox.store import Store
-from sandbox.taskdef_file import builtin
+from sandbox.state.store import Store
+from sandbox.taskdefs.taskdef_file import builtin
 
 
 def fake_sandbox(store: Store | None = None, runtime: FakeRuntime | None = None, clock: FakeClock | None = None):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sandbox.model import RUNNING, Service, Task
+from sandbox.core.model import RUNNING, Service, Task
 from sandbox.runtime.base import HEALTH_HEALTHY, RUNNING as CONTAINER_RUNNING, ObservedContainer
-from sandbox.taskdef_file import builtin
+from sandbox.taskdefs.taskdef_file import builtin
 from tests.sandbox_fixtures import settle
 
 NOW = 1_800_000_000.0

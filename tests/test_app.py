@@ -15,8 +15,8 @@ import pytest
 from tests import app_support as s
 from tests.app_support import open_first_lesson
 from tutor.lessons import ServiceSetup
-from tutor.messages import LinkStateChanged
-from tutor.progress import DONE, Progress
+from tutor.ui.messages import LinkStateChanged
+from tutor.learner.progress import DONE, Progress
 
 SIZE = (150, 45)
 
@@ -32,14 +32,14 @@ def app(tmp_path: Path):
 
 
 def header_text(app) -> str:
-    from tutor.widgets.service_header import ServiceHeader
+    from tutor.ui.widgets.service_header import ServiceHeader
 
     return str(app.screen.query_one(ServiceHeader).render().plain)
 
 
 def row_cells(app, task_id: str) -> list[str | None]:
     """The task's row as on screen, one entry per column of COLUMNS (None: the column is not shown)."""
-    from tutor.widgets.task_table import COLUMNS, TaskTable
+    from tutor.ui.widgets.task_table import COLUMNS, TaskTable
 
     shown = app.screen.query_one(TaskTable).shown_cells(task_id)
     return [shown.get(column.key) for column in COLUMNS]
@@ -51,8 +51,8 @@ class TestHome:
             self, tmp_path: Path) -> None:
         """One rule, the course's order (folder numbers), for the list and for Continue: a recap of
         a lower level at the end of the course stays at the end. Each status is said in words."""
-        from tutor.screens.lesson import LessonScreen
-        from tutor.widgets.lesson_list import LessonList
+        from tutor.ui.screens.lesson import LessonScreen
+        from tutor.ui.widgets.lesson_list import LessonList
 
         root = tmp_path / "lessons"
         shutil.copytree(s.FIXTURE_LESSONS, root)
@@ -72,8 +72,8 @@ class TestHome:
 
     async def test_after_the_whole_course_home_says_so_and_the_button_opens_the_review(
             self, tmp_path: Path) -> None:
-        from tutor.screens.review import ReviewScreen
-        from tutor.widgets.lesson_list import LessonList
+        from tutor.ui.screens.review import ReviewScreen
+        from tutor.ui.widgets.lesson_list import LessonList
 
         progress = Progress.load(tmp_path / "progress.json")
         for lesson in ("first-steps", "keeping-count", "health-checks"):
@@ -96,8 +96,8 @@ class TestHome:
             assert "Start the first lesson" in str(app.screen.query_one("#continue").label)
 
     async def test_search_filters_and_enter_opens_the_only_match(self, app) -> None:
-        from tutor.screens.lesson import LessonScreen
-        from tutor.widgets.lesson_list import LessonList
+        from tutor.ui.screens.lesson import LessonScreen
+        from tutor.ui.widgets.lesson_list import LessonList
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("slash", *"health")
@@ -108,7 +108,7 @@ class TestHome:
             assert app.screen.lesson.id == "health-checks"
 
     async def test_escape_clears_the_search(self, app) -> None:
-        from tutor.widgets.lesson_list import LessonList
+        from tutor.ui.widgets.lesson_list import LessonList
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("slash", *"zzz")
@@ -119,7 +119,7 @@ class TestHome:
             assert len(app.screen.query_one(LessonList).shown_lessons) == 3
 
     async def test_filter_by_status(self, tmp_path: Path) -> None:
-        from tutor.widgets.lesson_list import LessonList
+        from tutor.ui.widgets.lesson_list import LessonList
 
         progress = Progress.load(tmp_path / "progress.json")
         progress.mark_done("keeping-count")
@@ -133,7 +133,7 @@ class TestHome:
             assert [l.id for l in app.screen.query_one(LessonList).shown_lessons] == ["keeping-count"]
 
     async def test_a_click_opens_a_lesson(self, app) -> None:
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
@@ -143,7 +143,7 @@ class TestHome:
 
     async def test_continue_resumes_at_the_saved_step(self, tmp_path: Path) -> None:
         """Progress saved by one run is where the next run continues."""
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         first = s.frozen_app(tmp_path=tmp_path)
         async with first.run_test(size=SIZE) as pilot:
@@ -182,7 +182,7 @@ class TestLesson:
             assert app.link.setups == [[ServiceSetup("web", "web:1", 3)]]
 
     async def test_next_previous_and_finish(self, app, tmp_path: Path) -> None:
-        from tutor.screens.home import HomeScreen
+        from tutor.ui.screens.home import HomeScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -237,8 +237,8 @@ class TestLesson:
 class TestLivePanel:
     async def test_header_table_events_and_why(self, app) -> None:
         """Counts and states in words, stats in the table, stopped tasks greyed with their reason."""
-        from tutor.widgets.events_log import EventsLog
-        from tutor.widgets.why_panel import WhyPanel
+        from tutor.ui.widgets.events_log import EventsLog
+        from tutor.ui.widgets.why_panel import WhyPanel
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -284,7 +284,7 @@ class TestLivePanel:
             assert "chaos off · health check grace 90s" in header_text(app)
 
     async def test_engine_down_and_back_shows_in_the_status_bar(self, app) -> None:
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -298,7 +298,7 @@ class TestLivePanel:
             assert "engine ok" in bar.text
 
     async def test_a_lost_control_plane_is_said_and_the_app_keeps_working(self, app) -> None:
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -310,7 +310,7 @@ class TestLivePanel:
             assert app.screen.view.index == 1
 
     async def test_the_process_runtime_is_a_warning(self, tmp_path: Path) -> None:
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         app = s.frozen_app(s.snapshot(runtime="process"), tmp_path=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -372,8 +372,8 @@ class TestKeys:
             assert app.link.actions[-1].name == "StopChaos"
 
     async def test_create_and_delete_a_service(self, app) -> None:
-        from tutor.screens.confirm import ConfirmDialog
-        from tutor.screens.create_service import CreateServiceDialog
+        from tutor.ui.screens.confirm import ConfirmDialog
+        from tutor.ui.screens.create_service import CreateServiceDialog
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -393,8 +393,8 @@ class TestKeys:
     async def test_l_follows_logs_and_escape_comes_back(self, app) -> None:
         from textual.widgets import Log
 
-        from tutor.screens.lesson import LessonScreen
-        from tutor.screens.logs import LogsScreen
+        from tutor.ui.screens.lesson import LessonScreen
+        from tutor.ui.screens.logs import LogsScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -466,7 +466,7 @@ class TestCommandBar:
             assert field.value == "service scale web 3"
 
     async def test_escape_closes_the_bar_then_leaves_the_lesson(self, app) -> None:
-        from tutor.screens.home import HomeScreen
+        from tutor.ui.screens.home import HomeScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -481,11 +481,11 @@ class TestCommandBar:
 @s.async_tests
 class TestHelpAndPalette:
     async def test_help_lists_every_key(self, app) -> None:
-        from tutor.app import ServicelabApp
-        from tutor.screens.base import SandboxScreen
-        from tutor.screens.help import HelpScreen, key_name
-        from tutor.screens.home import HomeScreen
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.app import ServicelabApp
+        from tutor.ui.screens.base import SandboxScreen
+        from tutor.ui.screens.help import HelpScreen, key_name
+        from tutor.ui.screens.home import HomeScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("question_mark")
@@ -499,7 +499,7 @@ class TestHelpAndPalette:
             await s.wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
 
     async def test_the_palette_has_lessons_and_actions(self, app) -> None:
-        from tutor.palette import TutorCommands
+        from tutor.ui.palette import TutorCommands
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -514,7 +514,7 @@ class TestAccessibility:
     BOX_AND_BLOCKS = [chr(c) for c in range(0x2500, 0x25A0)]
 
     async def test_plain_mode_draws_no_boxes_and_announces_changes(self, tmp_path: Path) -> None:
-        from tutor.widgets.announcer import Announcer
+        from tutor.ui.widgets.announcer import Announcer
 
         app = s.frozen_app(tmp_path=tmp_path, plain=True)
         async with app.run_test(size=SIZE) as pilot:
@@ -559,7 +559,7 @@ class TestLogs:
 
         from textual.widgets import Log
 
-        from tutor.screens.logs import LogsScreen
+        from tutor.ui.screens.logs import LogsScreen
 
         lines: queue.Queue[str | None] = queue.Queue()
         lines.put("demo-task: serving version 1 on :8080\n")
@@ -589,7 +589,7 @@ class TestLogs:
             assert "aws ecs stop-task" in text
 
     async def test_k_on_a_task_whose_log_ended_says_so(self, app) -> None:
-        from tutor.screens.logs import LogsScreen
+        from tutor.ui.screens.logs import LogsScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await open_first_lesson(pilot)
@@ -608,7 +608,7 @@ def test_following_logs_waits_out_a_quiet_task() -> None:
     import time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from sandbox.client import Client
+    from sandbox.api.client import Client
 
     class QuietTask(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -656,8 +656,8 @@ class TestReviewCounter:
     async def test_the_counter_moves_with_each_new_card_and_a_repeat_keeps_its_number(
             self, tmp_path: Path, monkeypatch) -> None:
         from tutor.lessons.cards import Card
-        from tutor.review import Review
-        from tutor.screens import review
+        from tutor.learner.review import Review
+        from tutor.ui.screens import review
 
         deck = [Card(f"takeaway:l/{n}", f"front {n}", f"back {n}", "takeaway", "l") for n in range(1, 4)]
         monkeypatch.setattr(review, "build_deck", lambda *args: deck)
@@ -682,7 +682,7 @@ class TestReviewCounter:
 @s.async_tests
 class TestQuit:
     async def test_keep_running_exits_without_stopping(self, app) -> None:
-        from tutor.screens.quit import QuitScreen
+        from tutor.ui.screens.quit import QuitScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("q")
@@ -692,7 +692,7 @@ class TestQuit:
         assert app.link.state == "live"
 
     async def test_stop_shuts_the_sandbox_down_then_exits(self, app) -> None:
-        from tutor.screens.quit import QuitScreen
+        from tutor.ui.screens.quit import QuitScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("q")
@@ -702,8 +702,8 @@ class TestQuit:
         assert app.link.state == "stopped"
 
     async def test_escape_stays(self, app) -> None:
-        from tutor.screens.home import HomeScreen
-        from tutor.screens.quit import QuitScreen
+        from tutor.ui.screens.home import HomeScreen
+        from tutor.ui.screens.quit import QuitScreen
 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("q")

@@ -23,7 +23,7 @@ def real_app(tmp_path: Path, monkeypatch):
 
 
 def tasks(app, status: str | None = None) -> list:
-    from tutor.widgets.task_table import TaskTable
+    from tutor.ui.widgets.task_table import TaskTable
 
     table = app.screen.query_one(TaskTable)
     rows = [table._rows[k] for k in table._order]
@@ -31,7 +31,7 @@ def tasks(app, status: str | None = None) -> list:
 
 
 def header(app) -> str:
-    from tutor.widgets.service_header import ServiceHeader
+    from tutor.ui.widgets.service_header import ServiceHeader
 
     return app.screen.query_one(ServiceHeader).render().plain
 
@@ -48,8 +48,8 @@ async def open_lesson_and_wait_for_three(pilot) -> None:
 class TestRealSandbox:
     async def test_stopping_a_task_shows_the_recovery_in_table_and_events(self, real_app) -> None:
         """k stops the selected task; the table shows it STOPPED and a new task RUNNING; events say so."""
-        from tutor.widgets.events_log import EventsLog
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.events_log import EventsLog
+        from tutor.ui.widgets.status_bar import StatusBar
 
         app = real_app
         async with app.run_test(size=SIZE) as pilot:
@@ -97,7 +97,7 @@ class TestRealSandbox:
 
     async def test_quitting_with_stop_removes_everything(self, real_app) -> None:
         """q then s: the control plane stops and every container it started is gone."""
-        from tutor.screens.quit import QuitScreen
+        from tutor.ui.screens.quit import QuitScreen
 
         app = real_app
         async with app.run_test(size=SIZE) as pilot:

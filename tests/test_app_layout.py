@@ -12,7 +12,7 @@ import pytest
 
 from tests import app_support as s
 from tests.app_support import open_first_lesson
-from tutor.messages import LinkStateChanged
+from tutor.ui.messages import LinkStateChanged
 
 LESSON_AT_120 = (120, 40)
 SMALL = (80, 24)
@@ -32,7 +32,7 @@ def shown_line(widget, y: int = 0) -> str:
 def test_fit_shortens_then_leaves_out_the_least_important_first() -> None:
     from textual.content import Content
 
-    from tutor.widgets.status_bar import Part, fit
+    from tutor.ui.widgets.status_bar import Part, fit
 
     parts = [Part(3, Content("runtime docker")), Part(1, Content("cluster default")),
              Part(2, Content("API http://127.0.0.1:40000 (A aws-env)"), Content("API http://127.0.0.1:40000")),
@@ -51,7 +51,7 @@ def test_fit_shortens_then_leaves_out_the_least_important_first() -> None:
 class TestStatusBar:
     @pytest.mark.parametrize("size", [LESSON_AT_120, SMALL])
     async def test_a_lost_control_plane_says_what_to_press_at_any_width(self, tmp_path: Path, size) -> None:
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=size) as pilot:
@@ -79,7 +79,7 @@ class TestStatusBar:
 
 # -- the task table --------------------------------------------------------------------------------
 def test_columns_leave_out_the_least_important_rather_than_cut_the_last() -> None:
-    from tutor.widgets.task_table import COLUMNS, PADDING, fit_columns
+    from tutor.ui.widgets.task_table import COLUMNS, PADDING, fit_columns
 
     every = [c.key for c in COLUMNS]
     assert [c.key for c, _ in fit_columns(0)] == every
@@ -94,7 +94,7 @@ def test_columns_leave_out_the_least_important_rather_than_cut_the_last() -> Non
 class TestTaskTable:
     @pytest.mark.parametrize("size", [LESSON_AT_120, SMALL])
     async def test_every_column_shown_fits_beside_the_lesson(self, tmp_path: Path, size) -> None:
-        from tutor.widgets.task_table import TaskTable
+        from tutor.ui.widgets.task_table import TaskTable
 
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=size) as pilot:
@@ -107,7 +107,7 @@ class TestTaskTable:
             assert {"TASK", "LAST STATUS", "HEALTH"} <= set(labels)
 
     async def test_the_panel_zoomed_shows_every_column(self, tmp_path: Path) -> None:
-        from tutor.widgets.task_table import COLUMNS, TaskTable
+        from tutor.ui.widgets.task_table import COLUMNS, TaskTable
 
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=LESSON_AT_120) as pilot:
@@ -138,7 +138,7 @@ class TestToasts:
             assert [t.message for t in app._notifications] == ["the engine is down", "two"], "errors go last"
 
     async def test_a_toast_unasked_leaves_sooner_than_textuals_default(self, tmp_path: Path) -> None:
-        from tutor.app import NOTIFY_SECONDS
+        from tutor.ui.app import NOTIFY_SECONDS
 
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=LESSON_AT_120) as pilot:
@@ -151,7 +151,7 @@ class TestToasts:
 
 # -- slow motion -----------------------------------------------------------------------------------
 def test_the_way_up_puts_back_the_statuses_no_snapshot_caught() -> None:
-    from tutor.view_model import passed_through
+    from tutor.live.view_model import passed_through
 
     assert passed_through(None, "RUNNING") == ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING"]
     assert passed_through("PROVISIONING", "ACTIVATING") == ["PENDING", "ACTIVATING"]
@@ -160,7 +160,7 @@ def test_the_way_up_puts_back_the_statuses_no_snapshot_caught() -> None:
 
 
 def test_slow_motion_holds_each_status_in_turn() -> None:
-    from tutor.view_model import SlowMotion, task_rows
+    from tutor.live.view_model import SlowMotion, task_rows
 
     slow = SlowMotion(hold=1.5)
     now = s.FROZEN_NOW
@@ -183,9 +183,9 @@ def test_slow_motion_holds_each_status_in_turn() -> None:
 @s.async_tests
 class TestSlowMotion:
     async def test_w_holds_a_new_task_on_its_way_up_and_says_so(self, tmp_path: Path) -> None:
-        from tutor.screens.help import HelpScreen
-        from tutor.widgets.status_bar import StatusBar
-        from tutor.widgets.task_table import TaskTable
+        from tutor.ui.screens.help import HelpScreen
+        from tutor.ui.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.task_table import TaskTable
 
         clock = s.Clock()
         app = s.frozen_app(tmp_path=tmp_path, clock=clock)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import app_support as s
-from tutor.progress import Progress
+from tutor.learner.progress import Progress
 
 MODES = Path(__file__).parent / "fixtures" / "modes"
 SIZE = (150, 45)
@@ -38,7 +38,7 @@ def modes_app(tmp_path: Path, snap: dict | None = None, progress=None):
 
 
 async def open_step(pilot, step_id: str) -> None:
-    from tutor.screens.lesson import LessonScreen
+    from tutor.ui.screens.lesson import LessonScreen
 
     if not isinstance(pilot.app.screen, LessonScreen):
         await pilot.press("enter")
@@ -142,8 +142,8 @@ async def order_correctly(pilot, order_list) -> None:
 @s.async_tests
 class TestQuiz:
     async def test_answers_are_explained_and_the_score_is_recorded(self, tmp_path: Path) -> None:
-        from tutor.widgets.order_list import OrderList
-        from tutor.widgets.quiz_view import QuizView
+        from tutor.ui.widgets.order_list import OrderList
+        from tutor.ui.widgets.quiz_view import QuizView
 
         app = modes_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -173,7 +173,7 @@ class TestQuiz:
         assert record.quiz["quiz"]["loop-order"].chosen == [0, 1, 2]
 
     async def test_coming_back_shows_the_answers_given(self, tmp_path: Path) -> None:
-        from tutor.widgets.quiz_view import QuizView
+        from tutor.ui.widgets.quiz_view import QuizView
 
         progress = Progress.load(tmp_path / "progress.json")
         progress.record_quiz_answer("modes", "quiz", "who-keeps-count", 1, True)
@@ -189,7 +189,7 @@ class TestQuiz:
 @s.async_tests
 class TestExercise:
     async def test_the_checklist_follows_the_sandbox_and_the_hint_ladder_is_recorded(self, tmp_path: Path) -> None:
-        from tutor.widgets.exercise_panel import ExercisePanel
+        from tutor.ui.widgets.exercise_panel import ExercisePanel
 
         app = modes_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -223,9 +223,9 @@ class TestExercise:
 
     async def test_reset_asks_then_runs_in_a_worker_and_starts_the_checks_over(self, tmp_path: Path,
                                                                                 monkeypatch) -> None:
-        from tutor.exercise_session import ExerciseSession
-        from tutor.screens.confirm import ConfirmDialog
-        from tutor.widgets.exercise_panel import ExercisePanel
+        from tutor.exercises.session import ExerciseSession
+        from tutor.ui.screens.confirm import ConfirmDialog
+        from tutor.ui.widgets.exercise_panel import ExercisePanel
 
         calls = []
 
@@ -235,7 +235,7 @@ class TestExercise:
             return two_web(version=50)
 
         monkeypatch.setattr(ExerciseSession, "apply_reset", fake_reset)
-        monkeypatch.setattr("tutor.app_runner.runner_for", lambda link, timeline=None: "runner")
+        monkeypatch.setattr("tutor.exercises.linked_runner.runner_for", lambda link, timeline=None: "runner")
         app = modes_app(tmp_path, two_web(desired=3, running=3))
         async with app.run_test(size=SIZE) as pilot:
             await open_step(pilot, "scale-up")
@@ -257,10 +257,10 @@ class TestExercise:
 @s.async_tests
 class TestReview:
     async def test_a_missed_quiz_item_comes_first_and_is_due_before_a_remembered_one(self, tmp_path: Path) -> None:
-        from tutor.review import Review, Schedule, review_path
-        from tutor.screens.home import HomeScreen
-        from tutor.screens.review import ReviewScreen
-        from tutor.widgets.quiz_view import QuizView
+        from tutor.learner.review import Review, Schedule, review_path
+        from tutor.ui.screens.home import HomeScreen
+        from tutor.ui.screens.review import ReviewScreen
+        from tutor.ui.widgets.quiz_view import QuizView
 
         today = date.today()
         takeaway, missed = "takeaway:modes/desired-vs-running", "quiz:modes/quiz/who-keeps-count"
@@ -300,8 +300,8 @@ class TestReview:
 @s.async_tests
 class TestCheatSheet:
     async def test_enter_puts_the_command_in_the_lessons_command_bar(self, tmp_path: Path) -> None:
-        from tutor.screens.cheatsheet import CheatSheetScreen
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.cheatsheet import CheatSheetScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         app = modes_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -317,8 +317,8 @@ class TestCheatSheet:
             assert app.screen.bar.is_open and app.screen.bar.input.value == "servicelab service scale web 3"
 
     async def test_from_home_the_aws_form_goes_to_the_clipboard(self, tmp_path: Path) -> None:
-        from tutor.screens.cheatsheet import CheatSheetScreen
-        from tutor.screens.home import HomeScreen
+        from tutor.ui.screens.cheatsheet import CheatSheetScreen
+        from tutor.ui.screens.home import HomeScreen
 
         app = modes_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -330,8 +330,8 @@ class TestCheatSheet:
             assert app.clipboard.startswith("aws ecs stop-task")
 
     async def test_the_palette_offers_review_and_the_cheat_sheet(self, tmp_path: Path) -> None:
-        from tutor.palette import TutorCommands
-        from tutor.screens.review import ReviewScreen
+        from tutor.ui.palette import TutorCommands
+        from tutor.ui.screens.review import ReviewScreen
 
         app = modes_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:

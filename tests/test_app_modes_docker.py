@@ -41,10 +41,10 @@ async def type_command(pilot, line: str) -> None:
 @s.async_tests
 class TestExerciseOnRealContainers:
     async def test_green_only_when_the_learner_scales_and_reset_puts_it_back(self, real_app, tmp_path) -> None:
-        from tutor.progress import Progress
-        from tutor.screens.confirm import ConfirmDialog
-        from tutor.screens.lesson import LessonScreen
-        from tutor.widgets.exercise_panel import ExercisePanel
+        from tutor.learner.progress import Progress
+        from tutor.ui.screens.confirm import ConfirmDialog
+        from tutor.ui.screens.lesson import LessonScreen
+        from tutor.ui.widgets.exercise_panel import ExercisePanel
 
         app = real_app
         async with app.run_test(size=SIZE) as pilot:

@@ -37,7 +37,7 @@ def test_quiz(snap_compare, tmp_path: Path) -> None:
     seen = {}
 
     async def run_before(pilot) -> None:
-        from tutor.widgets.quiz_view import QuizView
+        from tutor.ui.widgets.quiz_view import QuizView
 
         await open_step(pilot, "quiz")
         first, second = pilot.app.screen.query_one(QuizView).questions
@@ -60,7 +60,7 @@ def test_exercise(snap_compare, tmp_path: Path) -> None:
     seen = {}
 
     async def run_before(pilot) -> None:
-        from tutor.widgets.exercise_panel import ExercisePanel
+        from tutor.ui.widgets.exercise_panel import ExercisePanel
 
         await open_step(pilot, "scale-up")
         pilot.app.link.push(two_web(desired=3, running=2, pending=1, version=8))

@@ -25,7 +25,7 @@ def utc(monkeypatch):
 
 
 def view(app, name: str):
-    from tutor.widgets.ops_panels import OpsView
+    from tutor.ui.widgets.ops_panels import OpsView
 
     return app.screen.query_one(f"#{name}", OpsView)
 
@@ -239,7 +239,7 @@ class TestScaling:
 class TestStatusBar:
     async def test_time_dilation_is_said_and_uptimes_follow_the_sandbox_clock(self, tmp_path: Path) -> None:
         from tests.test_app import row_cells
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         clock = s.Clock()
         app = s.frozen_app(s.snapshot(time_speed=10), tmp_path=tmp_path, clock=clock)
@@ -256,7 +256,7 @@ class TestStatusBar:
             assert "time ×" not in app.screen.query_one(StatusBar).text
 
     async def test_plain_mode_says_x_not_a_symbol(self, tmp_path: Path) -> None:
-        from tutor.widgets.status_bar import StatusBar
+        from tutor.ui.widgets.status_bar import StatusBar
 
         app = s.frozen_app(s.snapshot(time_speed=2.5), tmp_path=tmp_path, plain=True)
         async with app.run_test(size=SIZE) as pilot:
@@ -267,8 +267,8 @@ class TestStatusBar:
 @s.async_tests
 class TestAwsEnv:
     async def test_A_shows_the_export_lines_and_copies_them(self, tmp_path: Path, monkeypatch) -> None:
-        from tutor.screens.aws_env import AwsEnvScreen
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.aws_env import AwsEnvScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         monkeypatch.setenv("SERVICELAB_HOME", str(tmp_path / "home"))
         app = s.frozen_app(tmp_path=tmp_path)
@@ -280,7 +280,7 @@ class TestAwsEnv:
             expected = ["export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:49999", "export AWS_ACCESS_KEY_ID=servicelab",
                         "export AWS_SECRET_ACCESS_KEY=servicelab", "export AWS_DEFAULT_REGION=us-east-1",
                         "export AWS_REGION=us-east-1"]
-            from sandbox.awsenv import lines
+            from sandbox.api.awsenv import lines
 
             assert lines("http://127.0.0.1:49999") == expected  # the same lines `servicelab aws-env` prints
             assert "\n".join(expected) in text
@@ -292,8 +292,8 @@ class TestAwsEnv:
             await s.wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
 
     async def test_on_the_home_screen_too_and_in_the_palette(self, tmp_path: Path) -> None:
-        from tutor.palette import TutorCommands
-        from tutor.screens.aws_env import AwsEnvScreen
+        from tutor.ui.palette import TutorCommands
+        from tutor.ui.screens.aws_env import AwsEnvScreen
 
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -340,7 +340,7 @@ class TestCommands:
 
     async def test_scaling_and_lb_answers_are_worded_like_the_cli(self) -> None:
         from tutor import commands
-        from tutor.results import describe
+        from tutor.live.results import describe
 
         lb = {"service": "web", "url": "http://127.0.0.1:38123", "requests": 12, "rejected": 0,
               **{k: v for k, v in s.load_balancer([(1, "healthy")]).items() if k != "url"}}
@@ -372,7 +372,7 @@ class TestCommands:
             assert "traffic to web:" in app.screen.bar.output_text  # the frozen link answers at once
 
     async def test_palette_fails_and_restores_zones_and_drains_instances(self, tmp_path: Path) -> None:
-        from tutor.palette import TutorCommands
+        from tutor.ui.palette import TutorCommands
 
         app = s.frozen_app(s.ops_snapshot(), tmp_path=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
@@ -389,7 +389,7 @@ class TestCommands:
 @s.async_tests
 class TestAccessibility:
     async def test_plain_mode_announces_zone_deployment_target_and_scaling_changes(self, tmp_path: Path) -> None:
-        from tutor.widgets.announcer import Announcer
+        from tutor.ui.widgets.announcer import Announcer
 
         app = s.frozen_app(s.ops_snapshot(zone_b_failed=False), tmp_path=tmp_path, plain=True)
         async with app.run_test(size=SIZE) as pilot:
@@ -474,7 +474,7 @@ class TestTrafficWorker:
             return {"loadBalancers": [{"service": "web", "url": self.url}] if self.url != "none" else []}
 
     def test_sends_at_the_rate_and_reports_like_the_cli(self, server) -> None:
-        from tutor.sandbox_link import SandboxLink
+        from tutor.ui.sandbox_link import SandboxLink
 
         link = SandboxLink(app=None, sandbox="unused")
         result = link._traffic(self.Client(server), {"cluster": "default", "service": "web", "rps": 40,
@@ -483,7 +483,7 @@ class TestTrafficWorker:
         assert result["answers"] == [("200", 20)] and result["p50_ms"] is not None
 
     def test_stops_when_the_app_closes_and_refuses_without_a_load_balancer(self, server) -> None:
-        from tutor.sandbox_link import SandboxLink
+        from tutor.ui.sandbox_link import SandboxLink
 
         link = SandboxLink(app=None, sandbox="unused")
         link._closed.set()

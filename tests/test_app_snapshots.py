@@ -43,7 +43,7 @@ async def play_history(pilot, clock: s.Clock) -> None:
 
 def test_home(snap_compare, tmp_path: Path) -> None:
     """Lessons by level with their status; one in progress offers to continue."""
-    from tutor.progress import Progress
+    from tutor.learner.progress import Progress
 
     progress = Progress.load(tmp_path / "progress.json")
     progress.visit("keeping-count", 0)
@@ -70,8 +70,8 @@ def test_lesson(snap_compare, tmp_path: Path) -> None:
     seen = {}
 
     async def run_before(pilot) -> None:
-        from tutor.widgets.count_chart import CountChart
-        from tutor.widgets.task_table import TaskTable
+        from tutor.ui.widgets.count_chart import CountChart
+        from tutor.ui.widgets.task_table import TaskTable
 
         await pilot.press("enter")
         await s.wait_until(pilot, lambda: pilot.app.screen.name == "lesson-first-steps")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import errors
+from sandbox.core import errors
 from sandbox.autoscaling import policy as scaling
 from sandbox.autoscaling.metrics import CpuSampler, RequestSampler, Window
 from sandbox.runtime.base import Stats

@@ -6,10 +6,10 @@ import json
 
 from click.testing import CliRunner
 
-from tutor import features
-from tutor.cheatsheet import entries, search
-from tutor.cheatsheet_cli import cheatsheet
-from tutor.lesson_lint import command_problem
+from tutor.lessons import features
+from tutor.lessons.cheatsheet import entries, search
+from tutor.cli.cheatsheet import cheatsheet
+from tutor.lessons.lint import command_problem
 from tutor.lessons import load_lessons
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.check_support import service, snapshot, task
-from tutor import checks, expr
-from tutor.checks import FAIL, PASS, WAITING, CheckSpecError
-from tutor.timeline import Timeline
+from tutor.checks import spec as checks, expr
+from tutor.checks.spec import FAIL, PASS, WAITING, CheckSpecError
+from tutor.checks.timeline import Timeline
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -388,8 +388,8 @@ class TestTimeline:
 
 
 def test_engine_does_not_import_textual():
-    code = ("import sys, tutor.checks, tutor.timeline, tutor.expr, tutor.review, tutor.cheatsheet, "
-            "tutor.lesson_lint, tutor.solver, tutor.reset; print('textual' in sys.modules)")
+    code = ("import sys, tutor.checks.spec, tutor.checks.timeline, tutor.checks.expr, tutor.learner.review, tutor.lessons.cheatsheet, "
+            "tutor.lessons.lint, tutor.exercises.solver, tutor.exercises.reset; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

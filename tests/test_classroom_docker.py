@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from sandbox import errors, tokens
-from sandbox.client import Client
+from sandbox.core import errors
+from sandbox.workshop import tokens
+from sandbox.api.client import Client
 from tests.aws_support import AWS
 from tests.cli_support import CliSandbox, docker_containers
 from tests.docker_support import _client, remove_sandbox_containers, require_docker

@@ -207,7 +207,7 @@ class TestZonesLoadBalancersScaling:
         assert parse("traffic web").params["rps"] == 10.0
 
     def test_traffic_bounds_are_the_generators(self) -> None:
-        from sandbox import traffic
+        from sandbox.lb import traffic
 
         assert parse(f"traffic web --rps {traffic.MAX_RPS:g} --for {traffic.MAX_SECONDS:g}").params["rps"] == traffic.MAX_RPS
         with pytest.raises(CommandError, match="out of range"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import image
+from sandbox.image import build as image
 from sandbox.runtime import base
 from sandbox.runtime.docker_runtime import DockerRuntime, parse_time
 from tests.docker_support import docker_runtime, require_docker

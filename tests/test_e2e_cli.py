@@ -284,7 +284,7 @@ def test_process_runtime_keeps_count_and_says_tasks_are_not_containers(tmp_path)
     finally:
         lab.down()
     # Task processes run in the sandbox's state directory, which lives under tmp_path.
-    leftover = subprocess.run(["pgrep", "-f", "sandbox.demotask"], capture_output=True, text=True).stdout.split()
+    leftover = subprocess.run(["pgrep", "-f", "sandbox.image.demotask"], capture_output=True, text=True).stdout.split()
     assert [pid for pid in leftover if str(tmp_path) in _cwd(pid)] == []
 
 

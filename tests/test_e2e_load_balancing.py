@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from sandbox.client import Client
+from sandbox.api.client import Client
 from tests.cli_support import SERVICELAB, CliSandbox, docker_containers
 from tests.docker_support import require_docker
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.check_support import service, snapshot, task
-from tutor.exercise_session import ExerciseSession
+from tutor.exercises.session import ExerciseSession
 from tutor.lessons import load_lessons
-from tutor.progress import Progress
+from tutor.learner.progress import Progress
 
 
 class Clock:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sandbox.api import ecs_model, ecs_ops, lab_ops
 from sandbox.api.auth import TokenGuard
 from sandbox.api.protocol import ECS_PREFIX, JSON_TYPE, LAB_MEMBERS, LAB_PREFIX, MAX_BODY_BYTES
-from sandbox.tokens import HEADER
+from sandbox.workshop.tokens import HEADER
 from tests.aws_support import InProcessApi
 from tests.sandbox_fixtures import fake_sandbox
 

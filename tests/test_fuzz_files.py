@@ -21,13 +21,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox import atomic, quotas
+from sandbox.state import atomic
+from sandbox.workshop import quotas
 from sandbox.api import lab_ops
 from sandbox.api.lab_ops import ServerInfo
-from sandbox.store import MAX_STATE_BYTES, Store
-from sandbox.taskdef_file import TaskDefinitionFileError, parse_text
-from sandbox.workshop_file import WorkshopFileError
-from sandbox.workshop_file import parse_text as parse_workshop
+from sandbox.state.store import MAX_STATE_BYTES, Store
+from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, parse_text
+from sandbox.workshop.workshop_file import WorkshopFileError
+from sandbox.workshop.workshop_file import parse_text as parse_workshop
 from tests.sandbox_fixtures import fake_sandbox, settle
 
 RESULTS = {"task definitions": 0, "workshops": 0, "states": 0, "set aside": 0, "tracebacks": 0}
@@ -301,7 +302,7 @@ def test_a_desired_count_outside_the_api_s_limits_is_refused(count, tmp_path):
 
 
 def test_a_state_file_past_the_size_cap_is_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr("sandbox.store.MAX_STATE_BYTES", 1 << 20)
+    monkeypatch.setattr("sandbox.state.store.MAX_STATE_BYTES", 1 << 20)
     path = tmp_path / "state.json"
     path.write_bytes(b'{"pad": "' + b"x" * (1 << 20) + b'"}')
     store = Store(path)

@@ -15,9 +15,9 @@ import urllib.request
 import pytest
 from aiohttp import web
 
-from sandbox import events as wording
+from sandbox.core import events as wording
 from sandbox.lb.manager import LoadBalancers
-from sandbox.model import STOPPED, TaskDefinition
+from sandbox.core.model import STOPPED, TaskDefinition
 from tests.sandbox_fixtures import fake_sandbox, settle
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import errors
-from sandbox import events as wording
+from sandbox.core import errors
+from sandbox.core import events as wording
 from sandbox.lb import health as th
 from sandbox.lb import settings
-from sandbox.traffic import Report, Result, percentile
+from sandbox.lb.traffic import Report, Result, percentile
 
 
 def run(results, healthy=2, unhealthy=2, start=None):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tutor import lesson_lint
+from tutor.lessons import lint as lesson_lint
 from tutor.lessons import LessonError, default_root, load_lesson, load_lessons
-from tutor.lessons_cli import lessons_group
+from tutor.cli.lessons import lessons_group
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -250,7 +250,7 @@ class TestNewAndPreview:
 
 
 def test_readme_documents_every_stable_name():
-    from tutor import expr
+    from tutor.checks import expr
 
     readme = (REPO / "lessons" / "README.md").read_text()
     for name, spec in expr.NAMES.items():

@@ -118,7 +118,7 @@ class TestShippedLessons:
 
     def test_loader_does_not_import_textual(self):
         """The loader and progress stay usable without the UI toolkit."""
-        code = "import sys, tutor.lessons, tutor.progress, tutor.progress_cli; print('textual' in sys.modules)"
+        code = "import sys, tutor.lessons, tutor.learner.progress, tutor.cli.progress; print('textual' in sys.modules)"
         out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "False"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from tests.check_support import service, snapshot, task
-from tutor import expr, plain_words, reset
+from tutor.checks import expr, plain_words
+from tutor.exercises import reset
 from tutor.lessons import SandboxSetup, ScriptLine, ServiceSetup, Wait, load_lessons
 
 LANGUAGE = re.compile(r"[{}]|\b(" + "|".join(expr.NAMES) + r")\(")

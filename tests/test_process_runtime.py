@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.model import HealthCheck
+from sandbox.core.model import HealthCheck
 from sandbox.runtime import base
 from sandbox.runtime.base import LaunchSpec
 from sandbox.runtime.healthcheck import HealthTracker

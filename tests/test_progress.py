@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tutor.lessons import load_lessons
-from tutor.progress import DONE, IN_PROGRESS, NOT_STARTED, Progress, progress_path
-from tutor.progress_cli import progress
+from tutor.learner.progress import DONE, IN_PROGRESS, NOT_STARTED, Progress, progress_path
+from tutor.cli.progress import progress
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = [lesson.id for lesson in load_lessons()]
@@ -270,7 +270,7 @@ class TestProgressCliProcess:
     def run(self, home: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, "SERVICELAB_HOME": str(home), "PYTHONPATH": str(REPO)}
         return subprocess.run(
-            [sys.executable, "-c", "from tutor.progress_cli import progress; progress()", *args],
+            [sys.executable, "-c", "from tutor.cli.progress import progress; progress()", *args],
             cwd=REPO, env=env, input=input, capture_output=True, text=True, timeout=60,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.check_support import service, snapshot, task
-from tutor import reset
+from tutor.exercises import reset
 from tutor.lessons import SandboxSetup, ServiceSetup, load_lessons
 
 

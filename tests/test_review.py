@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tutor.lessons import load_lessons
-from tutor.progress import Progress
-from tutor.review import MIN_EASE, START_EASE, Card, Review, Schedule, build_deck, sm2
-from tutor.review_cli import review
+from tutor.learner.progress import Progress
+from tutor.learner.review import MIN_EASE, START_EASE, Card, Review, Schedule, build_deck, sm2
+from tutor.cli.review import review
 
 TODAY = date(2026, 3, 1)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.check_support import service, snapshot, task
-from tutor import expr, features, solver
+from tutor.checks import expr
+from tutor.lessons import features
+from tutor.exercises import solver
 from tutor.lessons import ScriptLine, Wait, load_lessons
-from tutor.runner import CommandFailed, Runner
+from tutor.exercises.runner import CommandFailed, Runner
 
 
 class FakeClient:

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from sandbox.model import HealthCheck
+from sandbox.core.model import HealthCheck
 from sandbox.runtime import base
 from sandbox.runtime.base import LaunchSpec
 from tests.runtimes import make_runtime, new_sandbox_name

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import events as wording
-from sandbox.model import ESSENTIAL_CONTAINER_EXITED, STOPPED, TASK_FAILED_TO_START, USER_INITIATED, Task
+from sandbox.core import events as wording
+from sandbox.core.model import (
+    ESSENTIAL_CONTAINER_EXITED,
+    STOPPED,
+    TASK_FAILED_TO_START,
+    USER_INITIATED,
+    Task,
+)
 from sandbox.runtime.base import EXITED
 from sandbox.scheduler import planner
 from tests.scheduler_support import NOW, TDS, ids, make_service, make_task, running_container

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import events as wording
-from sandbox.model import RUNNING, DeploymentConfiguration
+from sandbox.core import events as wording
+from sandbox.core.model import RUNNING, DeploymentConfiguration
 from sandbox.scheduler.planner import circuit_breaker_threshold
 from tests.sandbox_fixtures import fake_sandbox
 from tests.scheduler_support import converge, live

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from sandbox import events as wording
-from sandbox.model import ESSENTIAL_CONTAINER_EXITED, RUNNING, STOPPED, TASK_FAILED_TO_START, USER_INITIATED, TaskDefinition
-from sandbox.store import Store
+from sandbox.core import events as wording
+from sandbox.core.model import (
+    ESSENTIAL_CONTAINER_EXITED,
+    RUNNING,
+    STOPPED,
+    TASK_FAILED_TO_START,
+    USER_INITIATED,
+    TaskDefinition,
+)
+from sandbox.state.store import Store
 from tests.sandbox_fixtures import fake_sandbox, settle
 
 

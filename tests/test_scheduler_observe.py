@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sandbox import events as wording
+from sandbox.core import events as wording
 from sandbox.lb.settings import LoadBalancer
-from sandbox.model import ESSENTIAL_CONTAINER_EXITED, SERVICE_SCHEDULER_INITIATED, STOPPED, USER_INITIATED
+from sandbox.core.model import (
+    ESSENTIAL_CONTAINER_EXITED,
+    SERVICE_SCHEDULER_INITIATED,
+    STOPPED,
+    USER_INITIATED,
+)
 from sandbox.runtime.base import EXITED, HEALTH_UNHEALTHY
 from sandbox.scheduler import planner
 from tests.scheduler_support import NOW, TDS, ids, make_service, make_task, running_container

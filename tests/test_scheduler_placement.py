@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from sandbox.model import DRAINING, Instance, Task, TaskDefinition
+from sandbox.core.model import DRAINING, Instance, Task, TaskDefinition
 from sandbox.scheduler import placement
 from sandbox.scheduler.placement import (
     Binpack,
@@ -143,6 +143,16 @@ class TestPlace:
             zones.append(result.instance.zone)
             current = result.fleet
         assert sorted(zones) == ["us-east-1a"] * 2 + ["us-east-1b"] * 2 + ["us-east-1c"] * 2
+
+    def test_a_task_gone_from_the_fleet_frees_its_room_and_its_place_in_the_zone_tally(self):
+        a, b, c = instances("us-east-1a", "us-east-1b", "us-east-1c")
+        placed = [on(a, 1), on(a, 2), on(b, 3), on(b, 4), on(c, 5), on(c, 6)]
+        given = fleet([a, b, c], placed)
+        after = given.without([placed[2]], TDS)
+        assert after.service_per_zone["us-east-1b"] == 1 and after.service_per_instance["ci-1"] == 1
+        assert after.used_cpu["ci-1"] == 256 and after.used_memory["ci-1"] == 512
+        assert given.service_per_zone["us-east-1b"] == 2, "without() changed the fleet it was given"
+        assert place(SMALL, after, [], [], "seed").instance is b
 
     def test_strategies_apply_in_order(self):
         a, b, c = instances("us-east-1a", "us-east-1b", "us-east-1b")

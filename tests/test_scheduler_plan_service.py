@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox import events as wording
-from sandbox.model import ACTIVATING, SERVICE_SCHEDULER_INITIATED
+from sandbox.core import events as wording
+from sandbox.core.model import ACTIVATING, SERVICE_SCHEDULER_INITIATED
 from sandbox.runtime.base import HEALTH_HEALTHY
 from sandbox.scheduler import planner
 from tests.scheduler_support import NOW, TDS, ids, make_service, make_task, running_container

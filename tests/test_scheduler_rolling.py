@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import errors
-from sandbox import events as wording
-from sandbox.model import RUNNING, STOPPED, DeploymentConfiguration
+from sandbox.core import errors
+from sandbox.core import events as wording
+from sandbox.core.model import RUNNING, STOPPED, DeploymentConfiguration
 from tests.sandbox_fixtures import fake_sandbox, settle
 from tests.scheduler_support import converge, live
 

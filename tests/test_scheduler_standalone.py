@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.model import PENDING, PROVISIONING, RUNNING, STOPPED
+from sandbox.core.model import PENDING, PROVISIONING, RUNNING, STOPPED
 from sandbox.scheduler import planner
 from tests.sandbox_fixtures import fake_sandbox, settle
 from tests.scheduler_support import make_task

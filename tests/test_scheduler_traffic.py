@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import errors
-from sandbox.model import RUNNING, DeploymentConfiguration, TaskDefinition
+from sandbox.core import errors
+from sandbox.core.model import RUNNING, DeploymentConfiguration, TaskDefinition
 from tests.sandbox_fixtures import fake_sandbox, settle
 from tests.scheduler_support import converge, lb_healthy, live
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sandbox.model import RUNNING, Instance
+from sandbox.core.model import RUNNING, Instance
 from sandbox.runtime.base import EXITED
 from sandbox.scheduler import planner
 from sandbox.scheduler.placement import Fleet

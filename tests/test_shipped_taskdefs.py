@@ -7,17 +7,18 @@ import time
 
 import pytest
 
-from sandbox.client import Client
-from sandbox.taskdef_file import load_file
+from sandbox.api.client import Client
+from sandbox.taskdefs.taskdef_file import load_file
 from tests.aws_support import InProcessApi
 from tests.check_support import snapshot
 from tests.sandbox_fixtures import fake_sandbox, settle
-from tutor import reset, shipped_taskdefs
-from tutor.exercise_session import ExerciseSession
+from tutor.exercises import reset
+from tutor.lessons import shipped_taskdefs
+from tutor.exercises.session import ExerciseSession
 from tutor.lessons import load_lessons
-from tutor.messages import ActionDone, ActionFailed
-from tutor.runner import Runner
-from tutor.sandbox_link import SandboxLink
+from tutor.ui.messages import ActionDone, ActionFailed
+from tutor.exercises.runner import Runner
+from tutor.ui.sandbox_link import SandboxLink
 
 
 def right_sizing():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.source_error import SourceError
-from sandbox.taskdef_file import TaskDefinitionFileError, load_file, parse_text
+from sandbox.core.source_error import SourceError
+from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, load_file, parse_text
 
 
 def test_a_file_with_two_definitions_registers_both(tmp_path: Path) -> None:

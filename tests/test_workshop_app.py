@@ -17,10 +17,10 @@ lessons:
 
 
 def workshop_app(tmp_path: Path):
-    from tutor.app import ServicelabApp
+    from tutor.ui.app import ServicelabApp
     from tutor.commands.history import CommandHistory
-    from tutor.progress import Progress
-    from tutor.sandbox_link import FrozenLink
+    from tutor.learner.progress import Progress
+    from tutor.ui.sandbox_link import FrozenLink
 
     path = tmp_path / "class.yaml"
     path.write_text(WORKSHOP)
@@ -34,7 +34,7 @@ def workshop_app(tmp_path: Path):
 
 
 def labels(app) -> list[str]:
-    from tutor.widgets.lesson_list import LessonList
+    from tutor.ui.widgets.lesson_list import LessonList
 
     options = app.screen.query_one(LessonList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -52,8 +52,8 @@ class TestWorkshopApp:
             assert "First steps" in shown[2] and "locked" in shown[2] and "5 min box" in shown[2]
 
     async def test_a_locked_lesson_does_not_open(self, tmp_path):
-        from tutor.screens.home import HomeScreen
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.home import HomeScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         app, _ = workshop_app(tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
@@ -72,7 +72,7 @@ class TestWorkshopApp:
                                timeout=5, what="the time box notice")
 
     async def test_unlock_by_the_instructor_is_picked_up_by_the_running_app(self, tmp_path):
-        from tutor.screens.lesson import LessonScreen
+        from tutor.ui.screens.lesson import LessonScreen
 
         app, path = workshop_app(tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import errors, quotas
-from sandbox.model import TaskDefinition
-from sandbox.workshop_file import WorkshopFileError, load, parse_duration
+from sandbox.core import errors
+from sandbox.workshop import quotas
+from sandbox.core.model import TaskDefinition
+from sandbox.workshop.workshop_file import WorkshopFileError, load, parse_duration
 from tests.app_support import FIXTURE_LESSONS
 from tests.sandbox_fixtures import fake_sandbox, settle
 from tutor.lessons import load_lessons
-from tutor.progress import Progress
+from tutor.learner.progress import Progress
 from tutor.workshop import export, report
 from tutor.workshop.plan import PlanWatch, load_plan, read_unlocks, set_unlocked, unlocks_path
 
@@ -194,7 +195,7 @@ class TestQuotas:
 # -- tokens and signatures ------------------------------------------------------------------------
 class TestTokens:
     def test_token_file_is_private_and_stable(self, tmp_path):
-        from sandbox import tokens
+        from sandbox.workshop import tokens
 
         first = tokens.ensure(tmp_path)
         assert stat.S_IMODE(os.stat(tmp_path / "token").st_mode) == 0o600
@@ -203,7 +204,7 @@ class TestTokens:
         assert not (tmp_path / "token").exists()
 
     def test_leaving_a_workshop_keeps_the_token_until_the_next_start(self, tmp_path, monkeypatch):
-        from sandbox import classroom, tokens
+        from sandbox.workshop import classroom, tokens
 
         monkeypatch.delenv("SERVICELAB_WORKSHOP", raising=False)
         monkeypatch.delenv("SERVICELAB_IDLE_TIMEOUT", raising=False)

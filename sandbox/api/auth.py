@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote
 
 from aiohttp import web
 
-from ..tokens import HEADER
+from sandbox.workshop.tokens import HEADER
 from .protocol import header
 
 SIGV4 = re.compile(

@@ -6,7 +6,7 @@ A request is checked in three steps, so every refusal is one clear InvalidParame
 3. against what the sandbox supports: each operation declares the members it honours (a
    `Spec`), and any other member ECS knows is refused, never silently ignored.
 Value rules the model does not express (name charset, counts, limits) live where the value is
-used: `sandbox.actions` for names and counts, `sandbox.taskdef_file` for task definitions.
+used: `sandbox.actions` for names and counts, `sandbox.taskdefs.taskdef_file` for task definitions.
 
 The model is loaded on first use: the CLI imports the API modules to find a control plane, and
 must not pay for botocore's loader at start-up.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Union
 
-from .. import errors
+from sandbox.core import errors
 
 
 @functools.lru_cache(maxsize=1)

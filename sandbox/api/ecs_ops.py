@@ -1,7 +1,7 @@
 """The ECS operations the sandbox answers, in ECS's request and response shapes.
 
 Each handler takes the sandbox, the request's JSON body and the ARN builder for the caller's
-region, and returns the response body. Errors are raised as sandbox.errors exceptions, which
+region, and returns the response body. Errors are raised as sandbox.core.errors exceptions, which
 the server turns into ECS's `{"__type", "message"}` 400 responses.
 
 Each operation declares what it supports as an `ecs_model.Spec`: `check` refuses any other
@@ -17,10 +17,10 @@ import weakref
 from collections import OrderedDict
 from typing import Any, Callable
 
-from .. import errors
+from sandbox.core import errors
 from ..actions import Sandbox
-from ..model import RUNNING, DeploymentConfiguration, TaskDefinition
-from ..taskdef_file import TaskDefinitionFileError, _Where, parse_one
+from sandbox.core.model import RUNNING, DeploymentConfiguration, TaskDefinition
+from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, _Where, parse_one
 from . import ecs_model, shapes
 from .ecs_model import Only, Spec
 from .shapes import Arns

@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import errors
+from sandbox.core import errors
 from ..actions import Sandbox
-from ..model import STOPPED
+from sandbox.core.model import STOPPED
 from ..runtime.base import RuntimeError_
 from . import shapes
 from .shapes import Arns
@@ -35,9 +35,9 @@ class ServerInfo:
     started_at: float = field(default_factory=time.time)
     shutdown: Callable[[bool], None] | None = None
     workshop: str | None = None
-    """The workshop file this sandbox serves a learner of (sandbox/classroom.py), or None."""
+    """The workshop file this sandbox serves a learner of (sandbox/workshop/classroom.py), or None."""
     idle_timeout: float | None = None
-    """Seconds unused before the sandbox stops itself (sandbox/idle.py), or None."""
+    """Seconds unused before the sandbox stops itself (sandbox/control/idle.py), or None."""
 
 
 Handler = Callable[[Sandbox, dict[str, Any], ServerInfo], dict[str, Any]]
@@ -75,7 +75,7 @@ def status(sb: Sandbox, info: ServerInfo) -> dict[str, Any]:
 
 def _quota(sb: Sandbox) -> dict[str, Any] | None:
     """The workshop quota and what the sandbox uses of it (None outside workshops)."""
-    from ..quotas import usage
+    from sandbox.workshop.quotas import usage
 
     if sb.quota is None:
         return None

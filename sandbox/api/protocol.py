@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .. import atomic, errors
+from sandbox.state import atomic
+from sandbox.core import errors
 
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 LAB_PREFIX = "ServiceLab."
@@ -68,7 +69,7 @@ LAB_MEMBERS: dict[str, dict[str, Member]] = {
     "DeleteScalingPolicy": {**CLUSTER, "service": TEXT},
     "DescribeScaling": {**CLUSTER, "service": TEXT},
 }
-"""The members each servicelab operation takes (what sandbox.client, the CLI and the app send)."""
+"""The members each servicelab operation takes (what sandbox.api.client, the CLI and the app send)."""
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

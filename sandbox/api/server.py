@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .. import errors
+from sandbox.core import errors
 from ..actions import Sandbox
 from ..runtime.base import RuntimeError_
 from . import ecs_model, ecs_ops, lab_ops

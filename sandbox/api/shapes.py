@@ -11,15 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import (
-    NOT_YET_RUNNING,
-    RUNNING,
-    STOPPED,
-    Cluster,
-    Service,
-    Task,
-    TaskDefinition,
-)
+from sandbox.core.model import NOT_YET_RUNNING, RUNNING, STOPPED, Cluster, Service, Task, TaskDefinition
 
 ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .. import errors
+from sandbox.core import errors
 
 CPU = "cpu"
 REQUESTS = "requests"

@@ -11,7 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from ..model import ACTIVE, RUNNING
+from sandbox.core.model import ACTIVE, RUNNING
 from . import policy as scaling
 from .record import Autoscaling
 from .metrics import CpuSampler, RequestSampler, Window

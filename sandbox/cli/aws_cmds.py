@@ -18,8 +18,8 @@ def aws_env_cmd(lab: Lab, region: str | None, as_json: bool) -> None:
     In a second terminal: eval "$(servicelab aws-env)", then e.g. aws ecs list-services.
     Starts the control plane if none runs, so the address printed answers.
     """
-    from .. import tokens
-    from ..awsenv import DEFAULT_REGION, lines, variables
+    from sandbox.workshop import tokens
+    from sandbox.api.awsenv import DEFAULT_REGION, lines, variables
 
     region = region or DEFAULT_REGION
     api = lab.client().address

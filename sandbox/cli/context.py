@@ -10,9 +10,10 @@ from typing import Any, Callable
 
 import click
 
-from .. import errors, paths
-from ..client import Client, ControlPlaneDown
-from ..timefmt import clock, duration
+from sandbox.core import errors
+from sandbox.state import paths
+from sandbox.api.client import Client, ControlPlaneDown
+from sandbox.core.timefmt import clock, duration
 from .operations import ECS, CommandError, Operation
 
 OPERATION = "servicelab.operation"
@@ -38,7 +39,7 @@ class Lab:
 
     def running_client(self) -> Client | None:
         """The control plane's client if one runs now; never starts one."""
-        from ..daemon import read_api_file
+        from sandbox.control.daemon import read_api_file
 
         info = read_api_file(self.sandbox)
         if not info:
@@ -57,7 +58,7 @@ class Lab:
         return self._client
 
     def _start(self) -> Client:
-        from ..daemon import spawn, wait_for_api
+        from sandbox.control.daemon import spawn, wait_for_api
 
         process = spawn(self.sandbox, self.runtime)
         try:

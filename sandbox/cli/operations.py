@@ -399,7 +399,7 @@ def delete_scaling_policy(cluster: str, name: str) -> Operation:
 
 def send_traffic(cluster: str, service: str, rps: float = 10.0, seconds: float = 10.0, path: str = "/") -> Operation:
     """Requests at the service's load balancer for a while, within the traffic generator's bounds."""
-    from .. import traffic
+    from sandbox.lb import traffic
 
     try:
         traffic.check(rps, seconds)

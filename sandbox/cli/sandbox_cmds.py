@@ -6,8 +6,8 @@ import time
 
 import click
 
-from .. import paths
-from ..client import ControlPlaneDown
+from sandbox.state import paths
+from sandbox.api.client import ControlPlaneDown
 from . import operations as ops
 from .context import Lab, OpCommand, emit_json, fail, json_option
 
@@ -27,7 +27,7 @@ def serve_cmd(lab: Lab, port: int, time_speed: float | None) -> None:
     """Run the control plane in the foreground (Ctrl-C stops it; tasks keep running)."""
     import os
 
-    from ..daemon import AlreadyRunning, serve
+    from sandbox.control.daemon import AlreadyRunning, serve
     from ..runtime.base import RuntimeUnavailable
 
     if time_speed is not None:
@@ -81,7 +81,7 @@ def status_cmd(lab: Lab, as_json: bool) -> None:
 @click.pass_obj
 def down_cmd(lab: Lab) -> None:
     """Stop the control plane and remove every container and process it owns (safe to repeat)."""
-    from ..daemon import pid_alive, read_api_file
+    from sandbox.control.daemon import pid_alive, read_api_file
     from .teardown import remove_leftovers, used_by_another_home
 
     client = lab.running_client()
@@ -108,7 +108,7 @@ def down_cmd(lab: Lab) -> None:
 @click.option("--force", is_flag=True, help="Rebuild the image even if it is up to date.")
 def prepare_cmd(force: bool) -> None:
     """Build the demo task image locally (no registry needed)."""
-    from ..image import DEMO_IMAGE, ImageBuildError, ensure_image
+    from sandbox.image.build import DEMO_IMAGE, ImageBuildError, ensure_image
     from ..runtime.base import RuntimeUnavailable
 
     steps = {"n": 0}

@@ -15,7 +15,7 @@ from .service_settings import deployment_configuration, settings
 
 def _describe(lab: Lab, name: str) -> dict:
     """The service as DescribeServices has it, plus the tutor's extras; errors when missing."""
-    from .. import errors
+    from sandbox.core import errors
 
     result = lab.ecs("DescribeServices", cluster=lab.cluster, services=[name])
     if not result["services"]:

@@ -65,7 +65,7 @@ def describe_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
 @click.pass_obj
 def register_cmd(lab: Lab, file: Path, as_json: bool) -> None:
     """Register a task definition from a YAML file (see `servicelab taskdef describe web:1`)."""
-    from ..taskdef_file import TaskDefinitionFileError, load_file, register_request
+    from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, load_file, register_request
 
     try:
         parsed = load_file(file)

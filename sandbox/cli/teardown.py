@@ -7,7 +7,7 @@ never touched, as no other command touches them.
 
 from __future__ import annotations
 
-from .. import paths
+from sandbox.state import paths
 from ..runtime.base import RuntimeError_
 
 

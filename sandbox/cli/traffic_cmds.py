@@ -24,7 +24,7 @@ from .operations import Operation
 @pass_operation
 def traffic_cmd(lab: Lab, op: Operation, name: str, rps: float, seconds: float, as_json: bool, **_: object) -> None:
     """Send RPS requests per second to the service's load balancer for SECONDS; report errors and latency."""
-    from .. import traffic
+    from sandbox.lb import traffic
 
     balancers = lab.lab("LoadBalancers", cluster=lab.cluster, service=name)["loadBalancers"]
     if not balancers:

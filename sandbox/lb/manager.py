@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import events as wording
-from ..model import DEACTIVATING, HEALTHY, INACTIVE, RUNNING, Task, service_key
+from sandbox.core import events as wording
+from sandbox.core.model import DEACTIVATING, HEALTHY, INACTIVE, RUNNING, Task, service_key
 from . import health as th
 from .balancer import ServiceBalancer, Target
 from .settings import LoadBalancer

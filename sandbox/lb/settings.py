@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .. import errors
+from sandbox.core import errors
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
-from ..model import HealthCheck
+from sandbox.core.model import HealthCheck
 
 # Labels carried by everything we create; they are how ownership is decided.
 LABEL_SANDBOX = "servicelab.sandbox"

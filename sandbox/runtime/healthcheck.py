@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..model import HealthCheck
+from sandbox.core.model import HealthCheck
 from .base import HEALTH_HEALTHY, HEALTH_STARTING, HEALTH_UNHEALTHY
 
 

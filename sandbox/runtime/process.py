@@ -1,6 +1,6 @@
 """Tasks as local processes, for machines without Docker. It runs only the demo task.
 
-Each task is `python -m sandbox.demotask <command>` in its own session, so it outlives the
+Each task is `python -m sandbox.image.demotask <command>` in its own session, so it outlives the
 control plane. One JSON record per task under state_dir/tasks is what lets a later instance
 adopt it; a pid is only ever signalled after /proc shows it is still the process we started.
 """
@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Iterator
 
-from ..atomic import read_json, write_json, write_text
-from ..model import HealthCheck
+from sandbox.state.atomic import read_json, write_json, write_text
+from sandbox.core.model import HealthCheck
 from . import procfs
 from .base import (
     EXITED,
@@ -131,7 +131,7 @@ class ProcessRuntime:
                 raise LaunchFailed(f"task {spec.task_id} already has a process")
             port = self._free_port() if spec.container_port else None
             env = self._environment(spec, port)
-            argv = [sys.executable, "-m", "sandbox.demotask", *spec.command]
+            argv = [sys.executable, "-m", "sandbox.image.demotask", *spec.command]
             with open(self._log_path(spec.task_id), "ab") as output:
                 try:
                     popen = subprocess.Popen(
@@ -311,7 +311,7 @@ class ProcessRuntime:
     def _write_shim(self) -> None:
         """bin/demo-task, so health checks like `CMD-SHELL demo-task health` work as in the image."""
         shim = self._bin_dir / "demo-task"
-        text = f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m sandbox.demotask "$@"\n'
+        text = f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m sandbox.image.demotask "$@"\n'
         if not shim.exists() or shim.read_text() != text:
             write_text(shim, text)
         shim.chmod(0o755)

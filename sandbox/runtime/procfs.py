@@ -53,7 +53,7 @@ def is_our_task(pid: int, start_ticks: int | None, task_id: str) -> bool:
     st = stat(pid)
     if st is None or st.zombie or st.pgrp != pid or (start_ticks is not None and st.start_ticks != start_ticks):
         return False
-    return "sandbox.demotask" in _read_nul_list(pid, "cmdline") and f"SERVICELAB_TASK_ID={task_id}" in _read_nul_list(pid, "environ")
+    return "sandbox.image.demotask" in _read_nul_list(pid, "cmdline") and f"SERVICELAB_TASK_ID={task_id}" in _read_nul_list(pid, "environ")
 
 
 def rss_bytes(pid: int) -> int | None:

@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from .. import paths
+from sandbox.state import paths
 from .base import RuntimeUnavailable
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import logging
 
-from ..model import NOT_YET_RUNNING, RUNNING, SHUTTING_DOWN, DEACTIVATING, STOPPED, TASK_FAILED_TO_START, Task
+from sandbox.core.model import (
+    NOT_YET_RUNNING,
+    RUNNING,
+    SHUTTING_DOWN,
+    DEACTIVATING,
+    STOPPED,
+    TASK_FAILED_TO_START,
+    Task,
+)
 from ..runtime.base import LABEL_CLUSTER, LABEL_SERVICE, LABEL_TASK_DEFINITION, ObservedContainer
 from ..runtime.base import RUNNING as CONTAINER_RUNNING
-from ..store import Store
+from sandbox.state.store import Store
 from .executor import TaskExecutor, finish
 from .keys import key_of
 

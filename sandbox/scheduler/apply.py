@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from ..model import DEACTIVATING, DEPROVISIONING, NOT_YET_RUNNING, PENDING, STOPPED, Service, Task
-from ..store import Store
+from sandbox.core.model import DEACTIVATING, DEPROVISIONING, NOT_YET_RUNNING, PENDING, STOPPED, Service, Task
+from sandbox.state.store import Store
 from .executor import TaskExecutor
 from .planner import Plan
 

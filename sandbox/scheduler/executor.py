@@ -13,9 +13,9 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from typing import Callable, Sequence
 
-from .. import events as wording
-from ..clock import Clock
-from ..model import (
+from sandbox.core import events as wording
+from sandbox.core.clock import Clock
+from sandbox.core.model import (
     ACTIVATING,
     DEACTIVATING,
     DEPROVISIONING,
@@ -29,7 +29,7 @@ from ..model import (
     TaskDefinition,
 )
 from ..runtime.base import ImageMissing, LaunchSpec, Runtime, RuntimeError_, RuntimeUnavailable
-from ..store import Store
+from sandbox.state.store import Store
 from .keys import key_of
 
 log = logging.getLogger(__name__)

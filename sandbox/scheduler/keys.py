@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Task
+from sandbox.core.model import Task
 
 RESYNC = "resync"
 """Not a service: asks the next pass to look at everything, strangers included."""

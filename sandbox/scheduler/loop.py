@@ -13,10 +13,10 @@ import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Callable
 
-from ..clock import Clock
-from ..model import Task, new_task_id
+from sandbox.core.clock import Clock
+from sandbox.core.model import Task, new_task_id
 from ..runtime.base import ObservedContainer, Runtime, RuntimeError_, RuntimeUnavailable
-from ..store import Store
+from sandbox.state.store import Store
 from . import keys
 from .adoption import adopt_strangers, reconcile_records
 from .apply import apply_plan

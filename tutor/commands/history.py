@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox import atomic, paths
+from sandbox.state import atomic, paths
 
 HISTORY_FILE = "command-history.json"
 KEPT = 200

@@ -1,6 +1,6 @@
 """Review flashcards the course makes: a lesson's takeaways, and questions a learner got wrong.
 
-No Textual here. The learning modes make them (tutor/lessons/modes/); tutor/review.py
+No Textual here. The learning modes make them (tutor/lessons/modes/); tutor/learner/review.py
 builds the deck and schedules each card.
 """
 

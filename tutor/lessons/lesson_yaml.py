@@ -11,11 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from sandbox.source_error import shown
-from sandbox.taskdef_file import TaskDefinitionFileError, builtin
-from sandbox.taskdef_file import load_file as load_task_definitions
+from sandbox.core.source_error import shown
+from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, builtin
+from sandbox.taskdefs.taskdef_file import load_file as load_task_definitions
 
-from .. import features
+from tutor.lessons import features
 from .model import LEVELS, SEED_SECTIONS, Lesson, Step
 from .modes import MODES, READ, Mode, takeaway
 from .reader import Reader

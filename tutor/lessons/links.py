@@ -1,6 +1,6 @@
 """`lesson:` links in step Markdown: `[text](lesson:ID)` or `[text](lesson:ID/STEP)`.
 
-No Textual here. `lessons check` proves every link leads somewhere (tutor/lesson_lint.py);
+No Textual here. `lessons check` proves every link leads somewhere (tutor/lessons/lint.py);
 this module turns a clicked link into the lesson and step to open.
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from sandbox.source_error import shown
+from sandbox.core.source_error import shown
 
 from .lesson_yaml import LESSON_FIELDS, read_lesson
 from .model import Lesson

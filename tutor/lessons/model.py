@@ -57,7 +57,7 @@ class Step:
     block: Any = None
     """The mode's block as read from lesson.yaml (a Predict, a Myth, Questions, an Exercise); None to read."""
     requires: list[str] = field(default_factory=list)
-    """Sandbox features the step needs (tutor/features.py); its exercise needs them too."""
+    """Sandbox features the step needs (tutor/lessons/features.py); its exercise needs them too."""
 
     @property
     def mode(self) -> Mode | None:

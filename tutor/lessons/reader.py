@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from sandbox.source_error import SourceError
+from sandbox.core.source_error import SourceError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -1,7 +1,7 @@
 """The sandbox a lesson or an exercise starts from: `sandbox:` and an exercise's `setup:`.
 
 No Textual here. The names and refs follow the sandbox's own rules, so a setup that loads
-also applies (tutor/reset.py applies it).
+also applies (tutor/exercises/reset.py applies it).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from sandbox.model import MAX_DESIRED_COUNT
+from sandbox.core.model import MAX_DESIRED_COUNT
 
 from .reader import Reader
 from .scripts import ScriptLine, read_script

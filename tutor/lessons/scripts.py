@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from .. import checks, expr
-from ..checks import CheckSpecError
+from tutor.checks import spec as checks, expr
+from tutor.checks.spec import CheckSpecError
 from .reader import Reader
 
 TRY_PREFIXES = ("servicelab ", "aws ecs ")

@@ -19,7 +19,7 @@ workshop_file_arg = click.argument("workshop_file", metavar="FILE",
 
 
 def _plan(path: Path):
-    from sandbox.source_error import SourceError
+    from sandbox.core.source_error import SourceError
 
     from ..lessons import load_lessons
     from .plan import load_plan
@@ -68,10 +68,10 @@ def export_cmd(ctx: click.Context, fmt: str, output: Path | None, workshop_file:
                learner: str | None) -> None:
     """Export your progress for the instructor: per lesson and per check, with predictions,
     quiz scores, hints used and time spent."""
-    from sandbox import atomic
+    from sandbox.state import atomic
 
     from ..lessons import LessonError, load_lessons
-    from ..progress import Progress
+    from tutor.learner.progress import Progress
     from .export import export_document, to_csv
     from .share import learner_name
 
@@ -247,7 +247,8 @@ def report_cmd(files: tuple[Path, ...], chart: Path, no_chart: bool, as_json: bo
 @click.pass_obj
 def leave_cmd(lab) -> None:
     """Take your sandbox out of its workshop: no quotas or token from its next start on."""
-    from sandbox import classroom, paths
+    from sandbox.workshop import classroom
+    from sandbox.state import paths
 
     if classroom.forget(paths.sandbox_dir(lab.sandbox)):
         click.echo(f"sandbox {lab.sandbox!r} left its workshop; `servicelab sandbox down` ends the running control plane")

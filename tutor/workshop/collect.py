@@ -17,7 +17,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from sandbox import atomic
+from sandbox.state import atomic
 
 from . import export
 

@@ -1,6 +1,6 @@
 """`servicelab progress export`: a learner's progress as one JSON document, or as CSV rows.
 
-Built only from what tutor/progress.py stores. Per lesson: status, steps, quiz score,
+Built only from what tutor/learner/progress.py stores. Per lesson: status, steps, quiz score,
 predictions, hints and time spent. Per check: every prediction, myth, quiz question, exercise
 and pitfall of the lesson, answered or not, so an instructor sees what nobody reached too
 (each learning mode makes its own rows: tutor/lessons/modes/).
@@ -21,7 +21,7 @@ from typing import Any
 
 from ..lessons import Lesson
 from ..lessons.modes import EXERCISES, PREDICTIONS, QUIZ_ANSWERS, section_of
-from ..progress import NOT_STARTED, LessonProgress, Progress
+from tutor.learner.progress import NOT_STARTED, LessonProgress, Progress
 
 FORMAT = "servicelab-progress"
 VERSION = 1

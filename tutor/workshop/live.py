@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sandbox.workshop_file import WorkshopFileError
+from sandbox.workshop.workshop_file import WorkshopFileError
 
 from ..lessons import Lesson
 from . import export
@@ -17,7 +17,7 @@ from .plan import Plan, PlanWatch, load_plan
 from .share import Sharing
 
 if TYPE_CHECKING:
-    from ..app import ServicelabApp
+    from tutor.ui.app import ServicelabApp
 
 WATCH_EVERY = 1.0
 SHARE_EVERY_TICKS = 5

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from sandbox import atomic
-from sandbox.workshop_file import PlannedLesson, WorkshopFile, WorkshopFileError, load
+from sandbox.state import atomic
+from sandbox.workshop.workshop_file import PlannedLesson, WorkshopFile, WorkshopFileError, load
 
 from ..lessons import Lesson
 

@@ -47,7 +47,7 @@ def docker_step(say: Callable[[str], None]) -> str:
 
 
 def image_step(say: Callable[[str], None]) -> str:
-    from sandbox.image import DEMO_IMAGE, ImageBuildError, ensure_image
+    from sandbox.image.build import DEMO_IMAGE, ImageBuildError, ensure_image
     from sandbox.runtime.base import RuntimeUnavailable
 
     try:
@@ -58,7 +58,7 @@ def image_step(say: Callable[[str], None]) -> str:
 
 
 def lessons_step(say: Callable[[str], None]) -> str:
-    from ..lesson_lint import check
+    from tutor.lessons.lint import check
     from ..lessons import default_root
 
     report = check(default_root())
@@ -90,7 +90,7 @@ def page_step(say: Callable[[str], None]) -> str:
 
 def workshop_step(path: Path) -> Step:
     def run(say: Callable[[str], None]) -> str:
-        from sandbox.workshop_file import WorkshopFileError
+        from sandbox.workshop.workshop_file import WorkshopFileError
 
         from ..lessons import load_lessons
         from .plan import load_plan

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sandbox.classroom import WORKSHOP_ENV
-from sandbox.source_error import SourceError
+from sandbox.workshop.classroom import WORKSHOP_ENV
+from sandbox.core.source_error import SourceError
 
 from ..lessons import load_lessons
 from .plan import load_plan
@@ -39,9 +39,9 @@ def open_workshop(path: str | Path, sandbox: str, share_progress: str | None = N
 
 def _check_running(sandbox: str, workshop: Path) -> None:
     """A control plane started before the class would run without the quotas: say so, do not guess."""
-    from sandbox.client import Client, ControlPlaneDown
-    from sandbox.daemon import read_api_file
-    from sandbox.errors import SandboxError
+    from sandbox.api.client import Client, ControlPlaneDown
+    from sandbox.control.daemon import read_api_file
+    from sandbox.core.errors import SandboxError
 
     info = read_api_file(sandbox)
     if not info:

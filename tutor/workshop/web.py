@@ -29,8 +29,8 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from sandbox import paths
-from sandbox.classroom import IDLE_ENV, WORKSHOP_ENV
+from sandbox.state import paths
+from sandbox.workshop.classroom import IDLE_ENV, WORKSHOP_ENV
 
 from .collect import Collector
 from .share import LEARNER_ENV, OFFER_ENV

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Mapping, Protocol, Sequence
 
-from ...model import Instance
+from sandbox.core.model import Instance
 from .errors import PlacementError
 from .expression import Clause, parse_expression
 from .fleet import Fleet

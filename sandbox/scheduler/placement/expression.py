@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...model import Instance
+from sandbox.core.model import Instance
 from .errors import PlacementError
 
 ZONE_ATTRIBUTE = "attribute:ecs.availability-zone"

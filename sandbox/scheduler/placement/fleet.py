@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from ...model import Instance, Task, TaskDefinition
+from sandbox.core.model import Instance, Task, TaskDefinition
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ...model import Instance, TaskDefinition
+from sandbox.core.model import Instance, TaskDefinition
 from .constraints import Constraint, parse_constraint
 from .fleet import Fleet
 from .strategies import DEFAULT_STRATEGY, Strategy, parse_strategy

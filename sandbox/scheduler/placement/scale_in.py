@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from ...model import NOT_YET_RUNNING, Task
+from sandbox.core.model import NOT_YET_RUNNING, Task
 
 
 def scale_in_victims(tasks: list[Task], count: int) -> list[Task]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Mapping, Protocol, Sequence
 
-from ...model import Instance
+from sandbox.core.model import Instance
 from .errors import PlacementError
 from .expression import ZONE_ATTRIBUTE
 from .fleet import Fleet

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
-from ... import events as wording
-from ...model import STOPPED, TASK_FAILED_TO_START, Task
+from sandbox.core import events as wording
+from sandbox.core.model import STOPPED, TASK_FAILED_TO_START, Task
 from .context import PassContext, Rollout
 from .plan import Plan
 

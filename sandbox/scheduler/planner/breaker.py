@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ... import events as wording
-from ...model import (
+from sandbox.core import events as wording
+from sandbox.core.model import (
     ACTIVE,
     ESSENTIAL_CONTAINER_EXITED,
     FAILED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ...model import USER_INITIATED
+from sandbox.core.model import USER_INITIATED
 from .context import LiveTasks, PassContext
 from .plan import Plan, Stop
 from .reasons import CHAOS_REASON

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
-from ...model import (
+from sandbox.core.model import (
     ACTIVE,
     COMPLETED,
     NOT_YET_RUNNING,

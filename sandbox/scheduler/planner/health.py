@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from ...model import HEALTHY, RUNNING, UNHEALTHY, UNKNOWN, Task
+from sandbox.core.model import HEALTHY, RUNNING, UNHEALTHY, UNKNOWN, Task
 from ...runtime.base import HEALTH_HEALTHY, HEALTH_UNHEALTHY, ObservedContainer
 from .breaker import FAST_FAILURE_WINDOW
 from .context import LiveTasks, PassContext

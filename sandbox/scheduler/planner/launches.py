@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ... import events as wording
-from ...model import FAILED
+from sandbox.core import events as wording
+from sandbox.core.model import FAILED
 from ..placement import Fleet, Unplaced, place
 from .backoff import Streak
 from .context import LiveTasks, PassContext, Rollout

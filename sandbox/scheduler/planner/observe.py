@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from ... import events as wording
-from ...model import ESSENTIAL_CONTAINER_EXITED, RUNNING, SERVICE_SCHEDULER_INITIATED, STOPPED, UNHEALTHY, USER_INITIATED, Task
+from sandbox.core import events as wording
+from sandbox.core.model import (
+    ESSENTIAL_CONTAINER_EXITED,
+    RUNNING,
+    SERVICE_SCHEDULER_INITIATED,
+    STOPPED,
+    UNHEALTHY,
+    USER_INITIATED,
+    Task,
+)
 from ...runtime.base import EXITED, ObservedContainer
 from .context import PassContext
 from .health import container_health, spared

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ... import events as wording
-from ...model import COMPLETED, DRAINING, INACTIVE, IN_PROGRESS, SERVICE_SCHEDULER_INITIATED
+from sandbox.core import events as wording
+from sandbox.core.model import COMPLETED, DRAINING, INACTIVE, IN_PROGRESS, SERVICE_SCHEDULER_INITIATED
 from .context import KeepOrReplace, LiveTasks, PassContext, Rollout, changed
 from .health import Health
 from .plan import Plan

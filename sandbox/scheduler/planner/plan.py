@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...model import Deployment
+from sandbox.core.model import Deployment
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from ... import events as wording
-from ...model import ACTIVE, FAILED
+from sandbox.core import events as wording
+from sandbox.core.model import ACTIVE, FAILED
 from .context import KeepOrReplace, LiveTasks, PassContext, Rollout
 from .health import Health
 from .plan import Plan

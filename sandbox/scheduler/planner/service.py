@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from ...model import Service, Task, TaskDefinition, new_deployment_id, new_task_id
+from sandbox.core.model import Service, Task, TaskDefinition, new_deployment_id, new_task_id
 from ...runtime.base import ObservedContainer
 from ..placement import Fleet
 from .backoff import throttle

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from ...model import PROVISIONING, Instance, Task, TaskDefinition
+from sandbox.core.model import PROVISIONING, Instance, Task, TaskDefinition
 from ...runtime.base import ObservedContainer
 from ..placement import Fleet, Unplaced, place
 from .observe import observe_containers

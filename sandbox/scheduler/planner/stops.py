@@ -7,7 +7,7 @@ have proven themselves.
 
 from __future__ import annotations
 
-from ...model import RUNNING, SERVICE_SCHEDULER_INITIATED, UNHEALTHY, Task
+from sandbox.core.model import RUNNING, SERVICE_SCHEDULER_INITIATED, UNHEALTHY, Task
 from ..placement import scale_in_victims
 from .context import KeepOrReplace, PassContext, Rollout
 from .health import Health

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ... import events as wording
-from ...model import IN_PROGRESS, DeploymentConfiguration
+from sandbox.core import events as wording
+from sandbox.core.model import IN_PROGRESS, DeploymentConfiguration
 from .context import KeepOrReplace, PassContext, Rollout, changed
 from .health import Health
 from .plan import Plan

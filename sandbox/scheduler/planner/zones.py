@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ... import events as wording
-from ...model import RUNNING, Service, Task
+from sandbox.core import events as wording
+from sandbox.core.model import RUNNING, Service, Task
 from ..placement import zone_counts
 from .context import KeepOrReplace, PassContext, Rollout
 from .plan import Plan

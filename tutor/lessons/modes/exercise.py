@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 import yaml
 
-from ... import checks, expr, features
-from ...checks import Check, CheckSpecError
+from tutor.checks import spec as checks, expr
+from tutor.lessons import features
+from tutor.checks.spec import Check, CheckSpecError
 from ..reader import Reader
 from ..sandbox_setup import SandboxSetup, read_sandbox
 from ..scripts import DEFAULT_TIMEOUT, ScriptLine, read_duration, read_script, read_template
@@ -57,7 +58,7 @@ class Exercise:
     """Shown with the solution: why it works."""
     timeout: float = DEFAULT_TIMEOUT
     requires: list[str] = field(default_factory=list)
-    """Sandbox features it needs (see tutor/features.py)."""
+    """Sandbox features it needs (see tutor/lessons/features.py)."""
     mistake: list[ScriptLine] = field(default_factory=list)
     """Pitfall only: the mistake, made on purpose."""
     symptoms: list[Check] = field(default_factory=list)

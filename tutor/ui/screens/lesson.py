@@ -1,0 +1,127 @@
+"""The lesson screen: a lesson's steps on the left, the live sandbox on the right."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer
+
+from tutor.lessons import Lesson
+from tutor.ui.widgets.announcer import Announcer
+from tutor.ui.widgets.command_bar import CommandBar
+from tutor.ui.widgets.lesson_view import LessonView
+from tutor.ui.widgets.live_panel import LivePanel
+from tutor.ui.widgets.status_bar import StatusBar
+from tutor.ui.screens.learning import LearningScreen
+
+
+class LessonScreen(LearningScreen):
+    """Read a step, try it in the sandbox beside it, see what the service does.
+
+    The learning modes' keys and wiring (exercises, quizzes, the cheat sheet, links) come
+    from LearningScreen (tutor/screens/learning.py).
+    """
+
+    BINDINGS = [
+        Binding("n", "step(1)", "Next step", tooltip="Next step (your place is saved as you go)"),
+        Binding("p", "step(-1)", "Previous step", tooltip="Previous step"),
+        Binding("escape", "home", "Lessons", tooltip="Back to the lessons (closes the command bar first)"),
+        Binding("z", "zoom", "Zoom panel", show=False,
+                tooltip="Give the live panel the whole width, or give the lesson back"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | n / p | Next / previous step (progress is saved as you go). |
+    | escape | Back to the list of lessons. |
+    | z | Give the whole width to the live panel, or give the lesson back. |
+    """
+
+    def __init__(self, lesson: Lesson, step: int | None = None) -> None:
+        super().__init__(name=f"lesson-{lesson.id}")
+        self.lesson = lesson
+        self._start_step = step
+
+    def compose(self) -> ComposeResult:
+        plain = self.tutor.plain
+        with Horizontal(id="lesson-body"):
+            yield LessonView(self.lesson, plain=plain, id="lesson-view")
+            yield LivePanel([s.name for s in self.lesson.sandbox.services], plain=plain, clock=self.tutor.clock,
+                            id="live-panel")
+        yield CommandBar(self.tutor.history, lambda: self.panel.names(), plain=plain, id="command-bar")
+        if plain:
+            yield Announcer(id="announcer")
+        yield StatusBar(self.tutor.link.sandbox, self.cluster, plain=plain, id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        progress = self.tutor.progress
+        record = progress.lesson(self.lesson.id)
+        step = self._start_step if self._start_step is not None else record.current_step
+        self._show(min(max(step, 0), len(self.lesson.steps) - 1))
+        self.tutor.link.ensure_services(self.lesson.sandbox.services,
+                                        [self.lesson.path / name for name in self.lesson.task_definitions])
+        self.query_one("#lesson-view").query_one("#step-next").focus()
+
+    @property
+    def view(self) -> LessonView:
+        return self.query_one(LessonView)
+
+    def _show(self, index: int) -> None:
+        progress = self.tutor.progress
+        step = self.lesson.steps[index]
+        earlier = progress.lesson(self.lesson.id).predictions.get(step.id)
+        self.view.show_step(index, earlier.chosen if earlier else None)
+        progress.visit(self.lesson.id, index)
+        self.tutor.save_progress()
+        self.announce(f"step {index + 1} of {len(self.lesson.steps)}: {step.title}")
+
+    def action_step(self, delta: int) -> None:
+        index = self.view.index
+        progress = self.tutor.progress
+        if delta > 0:
+            progress.complete_step(self.lesson.id, self.lesson.steps[index].id)
+            if index == len(self.lesson.steps) - 1:
+                progress.mark_done(self.lesson.id)
+                self.tutor.save_progress()
+                self.notify(f"Lesson done: {self.lesson.title}. Your sandbox keeps running.", title="Well done")
+                self.announce(f"lesson done: {self.lesson.title}")
+                self.app.pop_screen()
+                return
+        target = index + delta
+        if 0 <= target < len(self.lesson.steps):
+            self._show(target)
+        else:
+            self.tutor.save_progress()
+
+    def action_home(self) -> None:
+        if self.bar.is_open:
+            self.bar.close()
+            return
+        self.app.pop_screen()
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-zoomed")
+
+    @on(LessonView.Navigate)
+    def _navigate(self, event: LessonView.Navigate) -> None:
+        event.stop()
+        self.action_step(event.delta)
+
+    @on(LessonView.TryChosen)
+    def _try(self, event: LessonView.TryChosen) -> None:
+        event.stop()
+        command = event.command
+        selected = self.panel.selected_task
+        if " ID" in command and selected is not None and not selected.stopped:
+            command = command.replace(" ID", f" {selected.task_id[:12]}")
+        self.bar.open(command)
+
+    @on(LessonView.Predicted)
+    def _predicted(self, event: LessonView.Predicted) -> None:
+        event.stop()
+        self.tutor.progress.record_prediction(self.lesson.id, event.step.id, event.chosen, event.correct)
+        self.tutor.save_progress()
+        self.announce("your prediction: " + ("right" if event.correct else "not quite; read the explanation"))
