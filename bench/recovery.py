@@ -84,11 +84,14 @@ def main() -> None:
     parser.add_argument("--newest-rounds", type=int, default=20, help="back-to-back kills of the newest task")
     args = parser.parse_args()
     docker_client = prepare()
-    baseline = measure_baseline(docker_client, args.rounds)
+    # Half the baseline before the kills and half after, so a machine that gets busier or
+    # quieter during the run moves both sides alike.
+    baseline = measure_baseline(docker_client, (args.rounds + 1) // 2)
     print(f"killing a proven task, {args.rounds} rounds", flush=True)
     proven = measure_recovery(docker_client, args.rounds)
     print(f"killing the newest task as soon as it runs, {args.newest_rounds} rounds", flush=True)
     newest = measure_recovery(docker_client, args.newest_rounds, newest=True)
+    baseline += measure_baseline(docker_client, args.rounds // 2)
     base, base90 = median(baseline), p90(baseline)
     print(f"baseline create+start (docker-py)   median {base * 1000:7.1f} ms  p90 {base90 * 1000:7.1f} ms  "
           f"(n={len(baseline)})")

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from sandbox.core import errors
+from sandbox.core import tags as tag_rules
 from sandbox.core.rules import NAME, check_deployment_configuration
 from sandbox.workshop import quotas
 from sandbox.core import events as wording
@@ -24,6 +25,7 @@ from .scheduler.apply import DECISIONS_KEPT
 from .scheduler.keys import for_oneoffs as _oneoff_key, for_service as _service_key, key_of
 from .scheduler.loop import ControlPlane
 from .scheduler.planner import place_one_offs
+from .taskdefs.ecs_json import check_host_folders, request_of
 from sandbox.core.model import (
     ACTIVE,
     DRAINING,
@@ -46,6 +48,9 @@ from sandbox.core.model import (
 )
 
 MAX_RUN_TASK_COUNT = 10
+MAX_REVISIONS_PER_FAMILY = 100
+"""ECS allows 1,000,000 revisions per family; a sandbox's state file stays small."""
+STARTED_BY = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
 MAX_CHAOS_SECONDS = 3600.0
 DEFAULT_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 INSTANCE_CPU = 2048
@@ -60,6 +65,13 @@ def check_name(kind: str, value: str) -> str:
             f"{kind} name {value!r} is not valid: use up to 255 letters, digits, '-' or '_'"
         )
     return value
+
+
+def _check_revision_cap(family: str, revision: int) -> None:
+    if revision > MAX_REVISIONS_PER_FAMILY:
+        raise errors.LimitExceededException(
+            f"family {family!r} would have revision {revision}: the sandbox allows {MAX_REVISIONS_PER_FAMILY} "
+            f"revisions per family (ECS allows 1,000,000); register under a new family name")
 
 
 def check_count(value: Any, field: str = "desiredCount", low: int = 0, high: int = MAX_DESIRED_COUNT) -> int:
@@ -84,6 +96,11 @@ class Sandbox:
         self.quota: quotas.Quota | None = None
         """A workshop's per-learner quota (sandbox/workshop/quotas.py); None outside workshops."""
 
+    @property
+    def folder(self):
+        """The sandbox's own folder (the only one whose subfolders a task may mount); None in memory."""
+        return self.store.path.parent if self.store.path is not None else None
+
     # -- clusters -----------------------------------------------------------------------------
     def cluster(self, name: str) -> Cluster:
         cluster = self.store.clusters.get(name)
@@ -92,13 +109,14 @@ class Sandbox:
         return cluster
 
     def create_cluster(self, name: str = "default", zones: tuple[str, ...] = DEFAULT_ZONES,
-                       per_zone: int = 1) -> Cluster:
+                       per_zone: int = 1, tags: list[dict[str, str]] | None = None) -> Cluster:
         """A cluster with its simulated container instances: by default one in each of three zones."""
         check_name("cluster", name)
+        tags = tag_rules.check(tags or [])
         with self.store.lock:
             cluster = self.store.clusters.get(name)
             if cluster is None or cluster.status != ACTIVE:
-                cluster = Cluster(name=name, created_at=self.clock.now())
+                cluster = Cluster(name=name, created_at=self.clock.now(), tags=tags)
                 self.store.clusters[name] = cluster
                 if not self.store.instances_of(name):
                     for zone in zones:
@@ -109,7 +127,8 @@ class Sandbox:
 
     # -- container instances and zones --------------------------------------------------------
     def _add_instance(self, cluster: str, zone: str, cpu: int = INSTANCE_CPU, memory: int = INSTANCE_MEMORY) -> Instance:
-        instance = Instance(id=f"ci-{uuid.uuid4().hex[:8]}", cluster=cluster, zone=zone, cpu=cpu, memory=memory)
+        instance = Instance(id=f"ci-{uuid.uuid4().hex[:8]}", cluster=cluster, zone=zone, cpu=cpu, memory=memory,
+                            registered_at=self.clock.now())
         self.store.instances[instance.id] = instance
         return instance
 
@@ -189,11 +208,13 @@ class Sandbox:
     def register_task_definition(self, td: TaskDefinition, revision: int | None = None) -> TaskDefinition:
         """Add a revision; `revision` pins it (built-ins), otherwise it is the next number."""
         check_name("family", td.family)
+        check_host_folders(td, self.folder)
         with self.store.lock:
             revisions = self.store.task_definitions.setdefault(td.family, [])
             number = revision if revision is not None else (revisions[-1].revision + 1 if revisions else 1)
             if any(r.revision == number for r in revisions):
                 return next(r for r in revisions if r.revision == number)
+            _check_revision_cap(td.family, number)
             registered = TaskDefinition(**{**td.__dict__, "revision": number, "registered_at": self.clock.now()})
             revisions.append(registered)
             revisions.sort(key=lambda r: r.revision)
@@ -202,14 +223,42 @@ class Sandbox:
 
     def deregister_task_definition(self, ref: str) -> TaskDefinition:
         if ":" not in ref:
-            raise errors.InvalidParameterException("give the revision to deregister, as FAMILY:N")
+            raise errors.ClientException(f"Revision is missing: deregister one revision at a time, as {ref}:N")
         with self.store.lock:
             td = self.task_definition(ref)
-            revisions = self.store.task_definitions[td.family]
-            inactive = TaskDefinition(**{**td.__dict__, "status": "INACTIVE"})
-            revisions[revisions.index(td)] = inactive
-            self._commit(None)
-            return inactive
+            if td.status != ACTIVE:
+                return td
+            return self._replace_task_definition(td, status=INACTIVE, deregistered_at=self.clock.now())
+
+    def _replace_task_definition(self, td: TaskDefinition, **changes: Any) -> TaskDefinition:
+        """A revision's status or tags changed (what ECS lets change of a registered revision)."""
+        revisions = self.store.task_definitions[td.family]
+        changed = dataclasses.replace(td, **changes)
+        revisions[revisions.index(td)] = changed
+        self._commit(None)
+        return changed
+
+    def delete_task_definitions(self, refs: list[str]) -> tuple[list[TaskDefinition], list[tuple[int, str]]]:
+        """INACTIVE revisions go to DELETE_IN_PROGRESS (and stay describable, as ECS keeps them while
+        anything refers to them); the rest come back as failures: (index in refs, reason)."""
+        deleted, failures = [], []
+        with self.store.lock:
+            for index, ref in enumerate(refs):
+                family, _, revision = ref.partition(":")
+                td = self.store.task_definition(ref) if revision.isdigit() else None
+                if not revision.isdigit():
+                    failures.append((index, "The specified task definition identifier is invalid. "
+                                            "Specify a valid name or ARN and try again."))
+                elif td is None or td.status == "DELETE_IN_PROGRESS":
+                    failures.append((index, "The specified task definition does not exist. "
+                                            "Specify a valid account, family, revision and try again."))
+                elif td.status == ACTIVE:
+                    failures.append((index, "The specified task definition is still in ACTIVE status. "
+                                            "Please deregister the target and try again."))
+                else:
+                    deleted.append(self._replace_task_definition(
+                        td, status="DELETE_IN_PROGRESS", delete_requested_at=self.clock.now()))
+        return deleted, failures
 
     def sync_task_definitions(self, family: str, wanted: list[TaskDefinition]) -> list[str]:
         """Make `family` hold exactly `wanted` as revisions 1, 2, … (a lesson's own task definitions).
@@ -222,15 +271,20 @@ class Sandbox:
         check_name("family", family)
         if any(td.family != family for td in wanted):
             raise errors.InvalidParameterException(f"every task definition must be of family {family!r}")
+        for td in wanted:
+            check_host_folders(td, self.folder)
+        _check_revision_cap(family, len(wanted))
         with self.store.lock:
             revisions = {td.revision: td for td in self.store.task_definitions.get(family, [])}
             changed = []
             for number, td in enumerate(wanted, start=1):
                 fresh = dataclasses.replace(td, revision=number, status=ACTIVE, registered_at=self.clock.now())
                 current = revisions.get(number)
-                # What a task would run decides; the time and the free-text description do not.
+                # What a task would run, and what a describe shows, decide; the time and the
+                # free-text description do not (a built-in's request is the one its fields give).
                 same = current is not None and dataclasses.replace(
-                    current, registered_at=fresh.registered_at, description=fresh.description) == fresh
+                    current, registered_at=fresh.registered_at, description=fresh.description,
+                    definition=fresh.definition) == fresh and request_of(current) == request_of(fresh)
                 if not same:
                     revisions[number] = fresh
                     changed.append(fresh.ref)
@@ -262,6 +316,9 @@ class Sandbox:
         scheduling_strategy: str = "REPLICA",
         load_balancer: dict[str, Any] | None = None,
         health_check_grace_seconds: int = 0,
+        tags: list[dict[str, str]] | None = None,
+        propagate_tags: str = "NONE",
+        managed_tags: bool = False,
     ) -> Service:
         """`load_balancer` (settings as lb.settings names them, {} for the defaults) puts the
         service behind a load balancer of its own."""
@@ -279,6 +336,8 @@ class Sandbox:
             raise errors.InvalidParameterException(str(exc)) from None
         if scheduling_strategy not in ("REPLICA", "DAEMON"):
             raise errors.InvalidParameterException(f"schedulingStrategy {scheduling_strategy!r}; allowed: REPLICA, DAEMON")
+        tags = tag_rules.check(tags or [])
+        _check_propagate(propagate_tags)
         with self.store.lock:
             self.cluster(cluster)
             td = self.task_definition(task_definition)
@@ -304,6 +363,7 @@ class Sandbox:
                 az_rebalancing=az_rebalancing,
                 scheduling_strategy=scheduling_strategy,
                 health_check_grace_seconds=health_check_grace_seconds,
+                tags=tags, propagate_tags=propagate_tags, enable_managed_tags=managed_tags,
             )
             if load_balancer is not None:
                 service.load_balancer = self._load_balancer(service, td, load_balancer)
@@ -322,7 +382,7 @@ class Sandbox:
             target_group_arn=lb_settings.target_group_arn(service.cluster, service.name, service.created_at),
             listener_port=lb_settings.free_port(),
             # What ECS's loadBalancers entry names: the container and port requests go to.
-            container_name=td.family,
+            container_name=td.container,
             container_port=td.container_port,
             settings=settings,
         )
@@ -399,6 +459,8 @@ class Sandbox:
         force_new_deployment: bool = False, deployment: DeploymentConfiguration | None = None,
         az_rebalancing: bool | None = None,
         health_check_grace_seconds: int | None = None,
+        propagate_tags: str | None = None,
+        managed_tags: bool | None = None,
     ) -> Service:
         """A new task definition (or a forced deployment) starts a new PRIMARY deployment; a count
         change alone does not, as in ECS."""
@@ -408,6 +470,8 @@ class Sandbox:
             check_count(health_check_grace_seconds, "healthCheckGracePeriodSeconds", high=MAX_GRACE_SECONDS)
         if deployment is not None:
             check_deployment_configuration(deployment)
+        if propagate_tags is not None:
+            _check_propagate(propagate_tags)
         with self.store.lock:
             service = self.service(cluster, name, active=True)
             now = self.clock.now()
@@ -433,6 +497,10 @@ class Sandbox:
                 service.az_rebalancing = az_rebalancing
             if health_check_grace_seconds is not None:
                 service.health_check_grace_seconds = health_check_grace_seconds
+            if propagate_tags is not None:
+                service.propagate_tags = propagate_tags
+            if managed_tags is not None:
+                service.enable_managed_tags = managed_tags
             if desired_count is not None:
                 service.desired_count = desired_count
             if force_new_deployment or (td is not None and td.ref != service.task_definition):
@@ -524,13 +592,27 @@ class Sandbox:
     def run_task(self, cluster: str, task_definition: str, count: int = 1) -> list[Task]:
         return self.run_tasks(cluster, task_definition, count)[0]
 
-    def run_tasks(self, cluster: str, task_definition: str, count: int = 1) -> tuple[list[Task], list[dict[str, str]]]:
+    def run_tasks(self, cluster: str, task_definition: str, count: int = 1, started_by: str | None = None,
+                  overrides: dict[str, Any] | None = None, tags: list[dict[str, str]] | None = None,
+                  propagate_tags: str = "NONE", managed_tags: bool = False,
+                  ) -> tuple[list[Task], list[dict[str, str]]]:
         """One-off tasks, each placed on an instance as RunTask places them; what does not fit
         comes back as RunTask's `failures` (RESOURCE:CPU, RESOURCE:MEMORY, …)."""
         check_count(count, "count", 1, MAX_RUN_TASK_COUNT)
+        if started_by is not None and not STARTED_BY.match(started_by):
+            raise errors.InvalidParameterException(
+                "startedBy takes up to 128 letters, digits, hyphens, underscores or forward slashes")
+        if propagate_tags not in ("NONE", "TASK_DEFINITION"):
+            raise errors.InvalidParameterException(
+                f"propagateTags {propagate_tags!r}: a task run with RunTask takes NONE or TASK_DEFINITION")
+        tags = tag_rules.check(tags or [])
         with self.store.lock:
             self.cluster(cluster)
             td = self.task_definition(task_definition)
+            if td.status != ACTIVE:
+                raise errors.ClientException(f"TaskDefinition is inactive: {td.ref} is {td.status}; run an ACTIVE revision")
+            _check_overrides(td, overrides)
+            tags = tag_rules.for_new_task(tags, propagate_tags, [], td.tags, managed_tags, cluster, None)
             quotas.check(self.store, self.quota, quotas.Change(one_off=(td, count, cluster)))
             now = self.clock.now()
             instances = self.store.instances_of(cluster)
@@ -543,15 +625,66 @@ class Sandbox:
                     continue
                 instance = one_off.instance
                 task = Task(task_id=one_off.task_id, cluster=cluster, task_definition=td.ref, created_at=now,
-                            instance_id=instance.id if instance else None, zone=instance.zone if instance else None)
+                            instance_id=instance.id if instance else None, zone=instance.zone if instance else None,
+                            started_by=started_by or None, overrides=overrides, tags=list(tags))
                 self.store.tasks[task.task_id] = task
                 tasks.append(task)
             # Recorded PROVISIONING: the control loop's next pass launches them; nothing replaces them.
             self._commit(_oneoff_key(cluster))
         return tasks, failures
 
+    # -- tags -----------------------------------------------------------------------------------
+    def tag_resource(self, kind: str, path: tuple[str, ...], add: list[dict[str, str]] | None = None,
+                     remove: list[str] | None = None) -> list[dict[str, str]]:
+        """A resource's tags (kind and path from its ARN), after adding and removing the ones given."""
+        with self.store.lock:
+            if kind == "task-definition":
+                td = self.store.task_definition(path[0]) if ":" in path[0] else None
+                if td is None:
+                    raise errors.ClientException("Unable to describe task definition.")
+                current = [{"key": k, "value": v} for k, v in td.tags]
+            else:
+                record = self._taggable(kind, path)
+                current = record.tags
+            if not add and not remove:
+                return list(current)
+            changed = tag_rules.without(tag_rules.merged(current, add or []), remove or [])
+            if kind == "task-definition":
+                self._replace_task_definition(td, tags=tuple((t["key"], t["value"]) for t in changed))
+            else:
+                record.tags = changed
+                self._commit(None)
+            return changed
+
+    def _taggable(self, kind: str, path: tuple[str, ...]):
+        if kind == "cluster":
+            return self.cluster(path[0])
+        cluster, name = path
+        if kind == "service":
+            return self.service(cluster, name)
+        if kind == "task":
+            task = self.store.tasks.get(name)
+            if task is None or task.cluster != cluster:
+                raise errors.InvalidParameterException(f"The referenced task was not found: {name}")
+            return task
+        return self.instance(cluster, name)
+
     def _commit(self, key: str | None) -> None:
         self.store.save()
         self.store.bump()
         if key:
             self.control.mark_dirty(key)
+
+
+def _check_propagate(value: str) -> None:
+    if value not in tag_rules.PROPAGATE:
+        raise errors.InvalidParameterException(f"propagateTags {value!r}; allowed: {', '.join(tag_rules.PROPAGATE)}")
+
+
+def _check_overrides(td: TaskDefinition, overrides: dict[str, Any] | None) -> None:
+    """RunTask's containerOverrides name the task definition's container, as ECS requires."""
+    for override in (overrides or {}).get("containerOverrides") or []:
+        if override.get("name") != td.container:
+            raise errors.InvalidParameterException(
+                f"Override for container named {override.get('name')} is not a container in the TaskDefinition "
+                f"(its container is {td.container}).")

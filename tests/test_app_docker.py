@@ -88,11 +88,11 @@ class TestRealSandbox:
             app.screen.bar.input.value = "aws ecs update-service --service web --desired-count 1"
             await pilot.press("enter")
             await s.wait_until(pilot, lambda: len(tasks(app, "RUNNING")) == 1, timeout=60, what="1 RUNNING")
-            await s.wait_until(pilot, lambda: "desired 1, running" in app.screen.bar.output_text, timeout=10,
+            await s.wait_until(pilot, lambda: "service web: desired 1 (running" in app.screen.bar.output_text, timeout=10,
                                what="the command's answer")
             app.screen.bar.input.value = "aws ecs describe-services --services web"
             await pilot.press("enter")
-            await s.wait_until(pilot, lambda: "service web (ACTIVE), task definition web:1" in
+            await s.wait_until(pilot, lambda: "service web  (ACTIVE)\n  task definition  web:1" in
                                app.screen.bar.output_text, timeout=10, what="describe-services output")
 
     async def test_quitting_with_stop_removes_everything(self, real_app) -> None:

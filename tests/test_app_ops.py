@@ -342,22 +342,26 @@ class TestCommands:
         from tutor import commands
         from tutor.live.results import describe
 
+        def text(line: str, answer: dict) -> list[str]:
+            return [words for words, _ in describe(commands.parse(line), answer, s.FROZEN_NOW)]
+
         lb = {"service": "web", "url": "http://127.0.0.1:38123", "requests": 12, "rejected": 0,
               **{k: v for k, v in s.load_balancer([(1, "healthy")]).items() if k != "url"}}
         lb["targets"][0].update(requests=12, inFlight=0)
-        lines = describe(commands.parse("lb ls"), {"loadBalancers": [lb]})
+        lines = text("lb ls", {"loadBalancers": [lb]})
         assert lines[0] == "web  http://127.0.0.1:38123  12 requests"
-        assert lines[1].split()[1:4] == ["port", "32769", "healthy"]
+        assert lines[2].split() == ["TASK", "PORT", "HEALTH", "REQUESTS", "IN", "FLIGHT", "LAST", "FAILURE"]
+        assert lines[3].split() == [s.task(1)["taskId"][:12], "32769", "healthy", "12", "0"]
         result = {"service": "web", "desiredCount": 4, "scaling": s.scaling(last={
             "at": s.FROZEN_NOW, "from": 3, "to": 4, "direction": "out", "reason": "cpu 72.5 > 50"})}
-        lines = describe(commands.parse("scaling show web"), result)
+        lines = text("scaling show web", result)
         assert lines[0] == "service web: ECSServiceAverageCPUUtilization 72.5 against target 50; desired 4 (min 1, max 6)"
         assert lines[-1] == "  last activity 00:00:00: 3 → 4 (cpu 72.5 > 50)"
-        zone = describe(commands.parse("zone fail us-east-1b"), {"instances": [s.instance(B, zone_failed=True)]})
+        zone = text("zone fail us-east-1b", {"instances": [s.instance(B, zone_failed=True)]})
         assert zone[0].startswith("zone us-east-1b failed (1 instance(s) down)")
-        traffic = describe(commands.parse("traffic web --rps 20 --for 5"),
-                           {"requests": 100, "errors": 0, "p50_ms": 1.25, "p99_ms": 9.5, "seconds": 5.01,
-                            "answers": [["200", 100]], "servedBy": [[s.task(1)["taskId"], 100]]})
+        traffic = text("traffic web --rps 20 --for 5",
+                       {"requests": 100, "errors": 0, "p50_ms": 1.25, "p99_ms": 9.5, "seconds": 5.01,
+                        "answers": [["200", 100]], "servedBy": [[s.task(1)["taskId"], 100]]})
         assert traffic[0] == "traffic to web: 100 requests in 5.0s, 0 errors, p50 1.2 ms, p99 9.5 ms"
         assert traffic[1:] == ["  answers: 200 × 100", f"  served by: {s.task(1)['taskId'][:8]} × 100"]
 
@@ -369,7 +373,8 @@ class TestCommands:
             assert app.link.actions[-1].request == ("app", "traffic", {
                 "cluster": "default", "service": "web", "rps": 5.0, "seconds": 2.0, "path": "/"})
             assert "sending in the background for 2s" in output
-            assert "traffic to web:" in app.screen.bar.output_text  # the frozen link answers at once
+            # The frozen link answers at once, with no report: the bar still says the run ended.
+            assert app.screen.bar.output_text.endswith("done: send 5 requests/s to web's load balancer for 2s")
 
     async def test_palette_fails_and_restores_zones_and_drains_instances(self, tmp_path: Path) -> None:
         from tutor.ui.palette import TutorCommands

@@ -14,7 +14,11 @@ import subprocess
 
 import pytest
 
+import docker
+import requests
+
 from tests.aws_support import AWS, DUMMY_CREDENTIALS, aws, aws_env, aws_json, ecs_client
+from tests.test_taskdefs_aws import FIXTURES, READ_ONLY, assert_contains
 from tests.cli_support import SERVICELAB, CliSandbox, docker_containers
 from tests.docker_support import require_docker
 
@@ -34,6 +38,7 @@ def lab(tmp_path_factory, request):
     def down() -> None:
         sandbox.down()
         assert docker_containers(sandbox.name) == []
+        assert docker_volumes(sandbox.name) == []  # the task definitions' volumes go too
 
     request.addfinalizer(down)
     sandbox.aws_env = sandbox.json("aws-env")
@@ -190,3 +195,117 @@ def test_unsigned_requests_and_the_signed_region(lab, tmp_path):
     assert unsigned["clusters"][0]["clusterArn"] == "arn:aws:ecs:us-east-1:123456789012:cluster/default"
     signed = aws_json(aws_env(tmp_path, AWS_DEFAULT_REGION="eu-west-1"), "--endpoint-url", api, "ecs", "describe-clusters")
     assert signed["clusters"][0]["clusterArn"] == "arn:aws:ecs:eu-west-1:123456789012:cluster/default"
+
+
+def docker_volumes(sandbox: str) -> list[str]:
+    out = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"label=servicelab.sandbox={sandbox}"],
+                         capture_output=True, text=True, timeout=30).stdout
+    return out.split()
+
+
+def _cli(lab, tmp_path):
+    env = aws_env(tmp_path, **lab.aws_env["env"])
+    return env, lambda *args: aws_json(env, "ecs", *args)
+
+
+def test_aws_documentation_task_definitions_register_run_and_describe_back(lab, tmp_path):
+    """Task definitions written as AWS's examples are, registered verbatim with the AWS CLI, each
+    run as a service on real Docker with what changes behaviour applied, and described back as registered."""
+    env, ecs = _cli(lab, tmp_path)
+    cluster = "docs"
+    ecs("create-cluster", "--cluster-name", cluster)
+    families = []
+    for path in sorted(FIXTURES.glob("*.json")):
+        body = json.loads(path.read_text())
+        ecs("register-task-definition", "--cli-input-json", f"file://{path}")
+        described = ecs("describe-task-definition", "--task-definition", body["family"], "--include", "TAGS")
+        assert_contains({k: v for k, v in body.items() if k != "tags"}, described["taskDefinition"], path.stem)
+        assert described["tags"] == body.get("tags", [])
+        ecs("create-service", "--cluster", cluster, "--service-name", body["family"],
+            "--task-definition", body["family"], "--desired-count", "1")
+        families.append(body["family"])
+
+    def running() -> dict | None:
+        services = ecs("describe-services", "--cluster", cluster, "--services", *families)["services"]
+        if not all(s["runningCount"] == 1 for s in services):
+            return None
+        arns = [a for f in families for a in ecs("list-tasks", "--cluster", cluster, "--service-name", f)["taskArns"]]
+        tasks = ecs("describe-tasks", "--cluster", cluster, "--tasks", *arns)["tasks"]
+        by_family = {t["group"].split(":", 1)[1]: t for t in tasks}
+        return by_family if by_family["webserver"]["healthStatus"] == "HEALTHY" else None
+
+    tasks = lab.wait(running, timeout=60, what="the three services running, the web server healthy")
+    engine = docker.from_env()
+    try:
+        _check_webserver(tasks["webserver"])
+        worker = engine.api.inspect_container(tasks["worker"]["containers"][0]["runtimeId"])
+        assert (worker["Config"]["Entrypoint"], worker["Config"]["WorkingDir"]) == (["sh", "-c"], "/scratch")
+        assert worker["Config"]["Labels"]["com.example.role"] == "worker"
+        host = worker["HostConfig"]
+        assert host["Ulimits"] == [{"Name": "nofile", "Soft": 1024, "Hard": 2048}] and host["Init"] is True
+        assert (host["Memory"], host["MemoryReservation"]) == (128 << 20, 32 << 20)
+        mounts = {m["Destination"]: m for m in worker["Mounts"]}
+        assert mounts["/cache"]["Name"] == f"sl-{lab.name}-cache" and mounts["/scratch"]["Type"] == "volume"
+        assert tasks["worker"]["availabilityZone"] in ("us-east-1a", "us-east-1b")  # the task definition's constraint
+        api = engine.api.inspect_container(tasks["api"]["containers"][0]["runtimeId"])
+        assert (api["HostConfig"]["NanoCpus"], api["HostConfig"]["Memory"]) == (250_000_000, 512 << 20)
+        assert api["Config"]["User"] == "1000:1000"
+    finally:
+        engine.close()
+    for family in families:
+        ecs("delete-service", "--cluster", cluster, "--service", family, "--force")
+
+
+def _check_webserver(task: dict) -> None:
+    """Both port mappings published on 127.0.0.1, each answering with the page the command wrote."""
+    bindings = task["containers"][0]["networkBindings"]
+    assert sorted(b["containerPort"] for b in bindings) == [8080, 8443]
+    for binding in bindings:
+        assert binding["bindIP"] == "127.0.0.1" and binding["hostPort"] > 0
+        page = requests.get(f"http://127.0.0.1:{binding['hostPort']}/", timeout=5).text
+        assert "Hello from the sandbox" in page
+
+
+def test_describe_edit_register_round_trip_with_the_aws_cli(lab, tmp_path):
+    env, ecs = _cli(lab, tmp_path)
+    first = ecs("register-task-definition", "--cli-input-json", f"file://{FIXTURES / 'webserver.json'}")
+    revision = first["taskDefinition"]["revision"]
+    described = ecs("describe-task-definition", "--task-definition", f"webserver:{revision}")["taskDefinition"]
+    as_is = tmp_path / "as-is.json"
+    as_is.write_text(json.dumps(described))
+    # The CLI checks --cli-input-json against the request's shape itself: the read-only fields must go.
+    refused = aws(env, "ecs", "register-task-definition", "--cli-input-json", f"file://{as_is}", check=False)
+    assert refused.returncode != 0 and 'Unknown parameter in input: "taskDefinitionArn"' in refused.stderr
+    # What people do: jq 'del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,
+    # .registeredAt, .registeredBy)', then edit.
+    edited = {k: v for k, v in described.items() if k not in READ_ONLY}
+    edited["containerDefinitions"][0]["environment"] = [{"name": "GREETING", "value": "Hello again"}]
+    td_json = tmp_path / "td.json"
+    td_json.write_text(json.dumps(edited, indent=2))
+    again = ecs("register-task-definition", "--cli-input-json", f"file://{td_json}")["taskDefinition"]
+    assert again["revision"] == revision + 1
+    shown = ecs("describe-task-definition", "--task-definition", f"webserver:{again['revision']}")["taskDefinition"]
+    assert {k: v for k, v in shown.items() if k not in READ_ONLY} == edited
+
+
+def test_a_folder_of_the_sandbox_mounts_and_no_other_does(lab, tmp_path):
+    env, ecs = _cli(lab, tmp_path)
+    folder = lab.home.resolve() / "sandboxes" / lab.name / "shared"
+    folder.mkdir(exist_ok=True)
+    (folder / "hello.txt").write_text("from the sandbox's folder\n")
+
+    def taskdef(path: str) -> list[str]:
+        return ["--family", "reader", "--volumes", json.dumps([{"name": "data", "host": {"sourcePath": path}}]),
+                "--container-definitions", json.dumps([{
+                    "name": "reader", "image": "servicelab/demo-task", "memory": 16, "entryPoint": ["cat"],
+                    "command": ["/data/hello.txt"], "mountPoints": [{"sourceVolume": "data", "containerPath": "/data",
+                                                                       "readOnly": True}]}])]
+
+    refused = aws(env, "ecs", "register-task-definition", *taskdef("/etc"), check=False)
+    assert refused.returncode != 0 and "may mount only folders under" in refused.stderr
+    ecs("register-task-definition", *taskdef(str(folder)))
+    task = ecs("run-task", "--task-definition", "reader")["tasks"][0]["taskArn"]
+    aws(env, "ecs", "wait", "tasks-stopped", "--tasks", task)
+    done = ecs("describe-tasks", "--tasks", task)["tasks"][0]
+    assert done["containers"][0]["exitCode"] == 0, done
+    assert "from the sandbox's folder" in lab.run("task", "logs", task.rsplit("/", 1)[1]).stdout

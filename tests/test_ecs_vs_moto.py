@@ -24,7 +24,8 @@ HELLO = [{"name": "hello", "image": "servicelab/demo-task", "memory": 32}]
 # Members moto sends that the sandbox leaves out, and why.
 MOTO_ONLY = {
     "networkConfiguration": "awsvpc only (moto sends {}); sandbox tasks use bridge networking",
-    "tags": "the sandbox keeps no tags, and refuses them",
+    "tags": "ECS sends tags only when asked (include TAGS); moto always does",
+    "networkMode": "moto shows bridge when none was registered; ECS leaves it out, as the AWS CLI's examples show",
     "taskSets": "only EXTERNAL and CODE_DEPLOY controllers have task sets",
     "platformFamily": "Fargate only",
 }
@@ -122,8 +123,12 @@ def test_static_shapes_have_every_member_moto_has(both):
 def test_defaults_match(both):
     moto, ours = both
     assert ours["cluster"]["settings"] == moto["cluster"]["settings"] == [{"name": "containerInsights", "value": "disabled"}]
-    for field in ("networkMode", "compatibilities", "status", "revision", "family", "volumes", "placementConstraints"):
+    for field in ("status", "revision", "family", "volumes", "placementConstraints"):
         assert ours["taskdef"][field] == moto["taskdef"][field], field
+    # Where moto is not ECS: ECS shows no networkMode unless one was registered, and a bridge task
+    # definition is compatible with EXTERNAL too (the AWS CLI's register-task-definition example).
+    assert "networkMode" not in ours["taskdef"] and moto["taskdef"]["networkMode"] == "bridge"
+    assert ours["taskdef"]["compatibilities"] == ["EXTERNAL", "EC2"] and moto["taskdef"]["compatibilities"] == ["EC2"]
     for field in ("environment", "mountPoints", "volumesFrom", "essential", "memory", "image", "name"):
         assert ours["taskdef"]["containerDefinitions"][0][field] == moto["taskdef"]["containerDefinitions"][0][field], field
     for field in ("status", "launchType", "schedulingStrategy", "deploymentController", "loadBalancers", "serviceRegistries"):

@@ -1,5 +1,6 @@
 """Faults on the real engine: a deleted sandbox folder, a damaged state file, `down` from another
-home, and what a host-network task listens on."""
+home, what a host-network task listens on, containers removed while the control plane was down,
+and an engine restart (last: it stops the engine the rest of the suite needs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -94,8 +96,6 @@ def test_a_desired_count_past_the_cap_in_the_state_file_is_set_aside_not_launche
     assert len(docker_containers(lab.name)) <= 1, "the damaged desired count launched containers"
 
 
-@pytest.mark.xfail(strict=True, reason="needs the controller to adopt, after a set-aside, running containers "
-                                       "whose service it no longer knows (see issue 14, item 3)")
 def test_what_runs_survives_a_state_file_that_is_not_a_state(lab):
     lab.run("service", "create", "web", "--count", "1")
     lab.wait_running("web", 1)
@@ -106,6 +106,44 @@ def test_what_runs_survives_a_state_file_that_is_not_a_state(lab):
     _set_aside_said(lab, b"true", "is not a mapping")
     lab.wait(lambda: len(lab.tasks()) == 1, timeout=10, what="the running task adopted")
     assert docker_containers(lab.name) == running
+
+
+# -- containers removed while the control plane was down -----------------------------------------
+def _kill_control_plane(lab: CliSandbox) -> None:
+    """SIGKILL: no shutdown code runs at all."""
+    pid = lab.json("sandbox", "status")["pid"]
+    os.kill(pid, signal.SIGKILL)
+    lab.wait(lambda: not _alive(pid), timeout=30, what="the control plane ended")
+
+
+def _running_containers(sandbox: str) -> list[str]:
+    return subprocess.run(["docker", "ps", "-q", "--filter", f"label=servicelab.sandbox={sandbox}"],
+                          capture_output=True, text=True, timeout=30).stdout.split()
+
+
+@pytest.mark.parametrize("stop", [_kill_control_plane, _stop_control_plane_keeping_tasks], ids=["SIGKILL", "graceful"])
+def test_tasks_whose_containers_went_while_the_control_plane_was_down_are_stopped_and_replaced(lab, stop):
+    lab.run("service", "create", "web", "--count", "2")
+    lab.wait_running("web", 2)
+    old = {t["taskId"] for t in lab.tasks("web")}
+    stop(lab)
+    subprocess.run(["docker", "rm", "-f", *docker_containers(lab.name)], check=True, capture_output=True, timeout=60)
+    lab.run("service", "ls")  # starts a new control plane
+    started = time.monotonic()
+
+    def converged():
+        tasks = lab.tasks("web", include_stopped=True)
+        new = [t for t in tasks if t["taskId"] not in old and t["lastStatus"] == "RUNNING"]
+        gone = [t for t in tasks if t["taskId"] in old and t["lastStatus"] == "STOPPED"]
+        return (len(new) == 2 and len(gone) == 2 and len(_running_containers(lab.name)) == 2) and gone
+
+    gone = lab.wait(converged, timeout=15, interval=0.3, what="2 new tasks running and the old ones STOPPED")
+    assert time.monotonic() - started < 15
+    for task in gone:
+        assert task["stopCode"] == "EssentialContainerExited"
+        assert task["stoppedReason"] == "Essential container in task exited"
+    service = lab.service("web")
+    assert service["runningCount"] == 2 and service["desiredCount"] == 2
 
 
 # -- another home's sandbox of the same name ------------------------------------------------------

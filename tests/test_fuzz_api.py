@@ -236,10 +236,10 @@ def test_every_servicelab_operation_declares_its_members():
     (ECS_PREFIX + "ListClusters", b'{"maxResults": ' + b"[" * 1000 + b"]" * 1000 + b"}", "SerializationException"),
     (ECS_PREFIX + "RegisterTaskDefinition", json.dumps({
         "family": "big", "cpu": "9" * 400, "containerDefinitions": [
-            {"name": "big", "image": "servicelab/demo-task", "memory": 32}]}).encode(), "InvalidParameterException"),
+            {"name": "big", "image": "servicelab/demo-task", "memory": 32}]}).encode(), "ClientException"),
     (ECS_PREFIX + "RegisterTaskDefinition", json.dumps({
         "family": "big", "memory": "9" * 400, "containerDefinitions": [
-            {"name": "big", "image": "servicelab/demo-task"}]}).encode(), "InvalidParameterException"),
+            {"name": "big", "image": "servicelab/demo-task"}]}).encode(), "ClientException"),
     (LAB_PREFIX + "KillTask", b'{"task": 5}', "InvalidParameterException"),
     (LAB_PREFIX + "Watch", b'{"sinceVersion": 1e400}', "SerializationException"),
     (LAB_PREFIX + "AddInstance", b'{"zone": "us-east-1a", "cpu": 1e400}', "SerializationException"),

@@ -1,6 +1,6 @@
-"""Property-based fuzzing of the file readers: task definitions, workshop files and the state file.
+"""Property-based fuzzing of the file readers: task definitions, workshop files, lessons and the state file.
 
-Hand-written files (task definitions, workshops) are read or refused with one line that names
+Hand-written files (task definitions, workshops, lessons) are read or refused with one line that names
 the file and the line, never a traceback, whatever the YAML holds: damaged good files, random
 text, alias bombs, deep nesting, control characters. A state file is either one the sandbox
 could have written, and then a control plane runs over it (recover, passes, snapshots) without
@@ -30,8 +30,9 @@ from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, parse_text
 from sandbox.workshop.workshop_file import WorkshopFileError
 from sandbox.workshop.workshop_file import parse_text as parse_workshop
 from tests.sandbox_fixtures import fake_sandbox, settle
+from tutor.lessons import LessonError, load_lesson, load_lessons, scaffold
 
-RESULTS = {"task definitions": 0, "workshops": 0, "states": 0, "set aside": 0, "tracebacks": 0}
+RESULTS = {"task definitions": 0, "workshops": 0, "lessons": 0, "states": 0, "set aside": 0, "tracebacks": 0}
 
 
 def fuzz(examples: int) -> settings:
@@ -163,6 +164,63 @@ def test_a_task_definition_is_at_most_64_kib_as_ecs_allows():
     big = dict(TASK_DEFINITION, environment={f"V{i}": "x" * 1000 for i in range(70)})
     with pytest.raises(TaskDefinitionFileError, match="ECS allows at most 64 KiB"):
         parse_text(yaml.safe_dump(big), "big.yaml")
+
+
+# -- lessons ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson_folder():
+    """A scaffolded lesson (one that passes `lessons check`) whose lesson.yaml each example replaces."""
+    with tempfile.TemporaryDirectory() as root:
+        folder = scaffold.new_lesson(Path(root), "fuzz-me", None)
+        good = (folder / "lesson.yaml").read_text()
+        yield folder, good
+        (folder / "lesson.yaml").write_text(good)
+
+
+def _lesson_read_or_refused(folder: Path, text: str) -> LessonError | None:
+    RESULTS["lessons"] += 1
+    (folder / "lesson.yaml").write_text(text, encoding="utf-8")
+    try:
+        load_lesson(folder)
+    except LessonError as exc:
+        _one_line(exc, str(folder / "lesson.yaml"))
+        return exc
+    except Exception:
+        RESULTS["tracebacks"] += 1
+        raise
+    return None
+
+
+@fuzz(200)
+@given(data=st.data())
+def test_lesson_files_are_read_or_refused_in_one_line(lesson_folder, data):
+    folder, good = lesson_folder
+    _lesson_read_or_refused(folder, data.draw(yaml_texts(yaml.safe_load(good))))
+
+
+@pytest.mark.parametrize("change", [
+    lambda good: good + "deep: " + "[" * 3000 + "]" * 3000 + "\n",      # nesting that recursed
+    lambda good: good.replace("title: Fuzz me", 'title: "Fuzz\\0me"'),   # a NUL from an escape
+    lambda good: good.replace("minutes: 10", "minutes: 2020-13-01"),    # a date that is not one
+    lambda good: good.replace("minutes: 10", "minutes: " + "9" * 5000),  # past int()'s digit limit
+], ids=["deep", "nul", "bad-date", "long-number"])
+def test_the_campaign_s_lesson_files_are_one_line_with_a_line_number(lesson_folder, change):
+    folder, good = lesson_folder
+    error = _lesson_read_or_refused(folder, change(good))
+    assert error is not None and error.line is not None, error
+
+
+def test_a_lesson_yaml_that_is_a_folder_and_a_missing_root_are_one_line(tmp_path):
+    (tmp_path / "01-odd" / "lesson.yaml").mkdir(parents=True)
+    for read in (lambda: load_lesson(tmp_path / "01-odd"), lambda: load_lessons(tmp_path)):
+        with pytest.raises(LessonError, match="lesson.yaml: is a folder; a lesson's lesson.yaml is a file$"):
+            read()
+    for missing in (tmp_path / "nowhere", tmp_path / "01-odd" / "lesson.yaml" / "x"):
+        with pytest.raises(LessonError, match="no such folder; lessons live in a folder of lesson folders$"):
+            load_lessons(missing)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(LessonError, match="a-file: is a file; lessons live in a folder of lesson folders$"):
+        load_lessons(tmp_path / "a-file")
 
 
 # -- the state file ---------------------------------------------------------------------------

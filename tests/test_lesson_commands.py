@@ -82,22 +82,29 @@ def test_the_commands_the_bar_used_to_refuse(command: str) -> None:
 
 
 def test_the_bar_says_where_a_terminal_command_runs(tmp_path) -> None:
-    """`servicelab review --list` in the bar is accepted and answered with where it runs, not an error."""
+    """`servicelab progress` in the bar is accepted and answered with where it runs, not an error;
+    `servicelab review --list` opens the app's own review screen."""
     import asyncio
 
     from tests import app_support as s
+    from tutor.ui.screens.review import ReviewScreen
 
     async def run() -> str:
         app = s.frozen_app(tmp_path=tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
             await s.open_first_lesson(pilot)
             await pilot.press("colon")
+            app.screen.bar.input.value = "servicelab progress"
+            await pilot.press("enter")
+            await pilot.pause()
+            output = app.screen.bar.output_text
             app.screen.bar.input.value = "servicelab review --list"
             await pilot.press("enter")
             await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
             assert app.link.actions == []
-            return app.screen.bar.output_text
+            return output
 
     output = asyncio.run(run())
-    assert "servicelab review --list runs in a terminal, not in the app; here, r on the home screen" in output
+    assert "servicelab progress runs in a terminal, not in the app; here, the home screen shows your progress" in output
     assert "No such command" not in output

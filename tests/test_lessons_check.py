@@ -228,8 +228,21 @@ class TestNewAndPreview:
     def test_preview_shows_a_broken_lesson_as_its_error(self, copy: Path):
         edit(copy / "02-keeping-count" / "lesson.yaml", "level: Foundation", "level: Beginner")
         result = invoke("preview", "02-keeping-count", "--root", str(copy))
-        assert result.exit_code == 0
+        assert result.exit_code == 1
         assert result.stdout.startswith("error: lessons/02-keeping-count/lesson.yaml:")
+
+    def test_preview_exits_1_on_a_lesson_that_loads_but_fails_its_checks(self, copy: Path):
+        edit(copy / "02-keeping-count" / "lesson.yaml", "- servicelab service describe web",
+             "- servicelab service frobnicate web")
+        result = invoke("preview", "02-keeping-count", "--root", str(copy))
+        assert result.exit_code == 1, result.output
+        assert "Keeping count  [keeping-count" in result.stdout and "\nerror: lessons/02-keeping-count" in result.stdout
+
+    def test_a_missing_root_is_one_line(self, tmp_path: Path):
+        for command in ("preview", "check"):
+            result = invoke(command, *(["keeping-count"] if command == "preview" else []), "--root", str(tmp_path / "x"))
+            assert result.exit_code == 2 and "Traceback" not in result.output
+            assert "does not exist" in result.stderr
 
     def test_watch_reprints_on_change(self, copy: Path):
         """`preview --watch` notices an edit within a second and prints the lesson again."""

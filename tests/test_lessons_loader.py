@@ -145,7 +145,7 @@ class TestValidLesson:
 # A mapping missing a field is reported at its first line.
 MALFORMED = {
     "invalid yaml": ("summary: A lesson made up for the tests.", "summary: A lesson: made up",
-                     "summary:", None, ["invalid YAML", "mapping values are not allowed"]),
+                     "summary:", None, ["not valid YAML", "mapping values are not allowed"]),
     "missing required field": ("summary: A lesson made up for the tests.\n", "",
                                "format: 1", "summary", ["missing required field 'summary'", "required here: format, id"]),
     "unknown field": ("level: Foundation", "level: Foundation\nlevle: Expert",

@@ -6,6 +6,7 @@ the server turns into ECS's `{"__type", "message"}` 400 responses.
 
 Each operation declares what it supports as an `ecs_model.Spec`: `check` refuses any other
 member the ECS model knows, and values the sandbox does not behave by, before a handler runs.
+RegisterTaskDefinition takes every member; sandbox.taskdefs.ecs_json says what each one does.
 """
 
 from __future__ import annotations
@@ -18,19 +19,22 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from sandbox.core import errors
+from sandbox.core import tags as tag_rules
 from ..actions import Sandbox
 from sandbox.core.model import RUNNING, DeploymentConfiguration, TaskDefinition
-from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, _Where, parse_one
+from sandbox.scheduler.placement import PlacementError
+from sandbox.scheduler.placement.expression import parse_expression
+from sandbox.taskdefs import ecs_json
 from . import ecs_model, shapes
 from .ecs_model import Only, Spec
 from .shapes import Arns
 
 Handler = Callable[[Sandbox, dict[str, Any], Arns], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
-SUPPORTED: dict[str, dict[str, Spec]] = {}
+SUPPORTED: dict[str, Spec] = {}
 
 
-def operation(name: str, spec: dict[str, Spec]):
+def operation(name: str, spec: Spec):
     def register(fn: Handler) -> Handler:
         OPERATIONS[name] = fn
         SUPPORTED[name] = spec
@@ -151,15 +155,22 @@ def task_shape(sb: Sandbox, task, arns: Arns) -> dict[str, Any]:
     return shapes.task(task, arns, sb.store.task_definition(task.task_definition), extras=False)
 
 
+def cluster_shape(sb: Sandbox, c, arns: Arns) -> dict[str, Any]:
+    with sb.store.lock:
+        return shapes.cluster(c, list(sb.store.services.values()), list(sb.store.tasks.values()), arns,
+                              sb.store.instances_of(c.name))
+
+
 # -- clusters ---------------------------------------------------------------------------------
 @operation("CreateCluster", {
     "clusterName": True,
+    "tags": {"key": True, "value": True},
     "settings": Only([{"name": "containerInsights", "value": "disabled"}],
                      why="the sandbox has no CloudWatch; containerInsights stays disabled"),
 })
 def create_cluster(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
-    c = sb.create_cluster(body.get("clusterName") or "default")
-    return {"cluster": shapes.cluster(c, list(sb.store.services.values()), list(sb.store.tasks.values()), arns)}
+    c = sb.create_cluster(body.get("clusterName") or "default", tags=_tags_given(body))
+    return {"cluster": cluster_shape(sb, c, arns)}
 
 
 @operation("ListClusters", {"maxResults": True, "nextToken": True})
@@ -180,107 +191,32 @@ def describe_clusters(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str
             if c is None:
                 failures.append({"arn": arns.cluster(_name(ref)), "reason": "MISSING"})
             else:
-                found.append(shapes.cluster(c, services, tasks, arns))
+                found.append(shapes.cluster(c, services, tasks, arns, sb.store.instances_of(c.name),
+                                            with_tags="TAGS" in (body.get("include") or [])))
     return {"clusters": found, "failures": failures}
 
 
 @operation("DeleteCluster", {"cluster": True})
 def delete_cluster(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     c = sb.delete_cluster(_cluster(body))
-    return {"cluster": shapes.cluster(c, [], [], arns)}
+    return {"cluster": shapes.cluster(c, [], [], arns, [])}
 
 
 # -- task definitions -------------------------------------------------------------------------
-ONE_CONTAINER = "a sandbox task has exactly one container, and it is essential"
-CONTAINER: dict[str, Spec] = {
-    "name": True, "image": True, "cpu": True, "memory": True, "memoryReservation": True,
-    "essential": Only(True, why=ONE_CONTAINER),
-    "command": True,
-    "environment": {"name": True, "value": True},
-    "portMappings": {
-        "containerPort": True,
-        "hostPort": Only(0, why="the port is published on a free port of 127.0.0.1, as hostPort 0 does in "
-                                "bridge mode; the task's networkBindings say which"),
-        "protocol": Only("tcp", why="only TCP ports are published"),
-    },
-    "healthCheck": {"command": True, "interval": True, "timeout": True, "retries": True, "startPeriod": True},
-    # describe-task-definition echoes these as empty lists; taking them back keeps round trips working.
-    "mountPoints": Only([], why="the sandbox has no volumes"),
-    "volumesFrom": Only([], why="the sandbox has no volumes"),
-}
-
-
-SIZE = re.compile(r"^\s*(\d{1,6}(?:\.\d{1,3})?)\s*([A-Za-z]*)\s*$")  # bounded: 400 digits overflow a float
-
-
-def _size(value: str, unit: str, field: str) -> int:
-    """ECS's task-level sizes are strings: '512', or '1 vCPU' / '1 GB' (1024 units each)."""
-    match = SIZE.match(value)
-    if not match or match.group(2).lower() not in ("", unit.lower()):
-        raise errors.InvalidParameterException(f"{field} {value!r} is not a size: use e.g. '512' or '1 {unit}'")
-    return int(float(match.group(1)) * (1024 if match.group(2) else 1))
-
-
 def taskdef_from_request(body: dict[str, Any]) -> TaskDefinition:
     """The request as the sandbox's task definition, checked by the same rules as YAML files."""
-    containers = body["containerDefinitions"]
-    if len(containers) != 1:
-        raise errors.InvalidParameterException(f"containerDefinitions: {ONE_CONTAINER}; got {len(containers)}")
-    c = containers[0]
-    for field in ("name", "image"):
-        if not c.get(field):
-            raise errors.ClientException(f"Container.{field} should not be null or empty.")
-    if c["name"] != body["family"]:
-        raise errors.InvalidParameterException(
-            f"containerDefinitions[0].name {c['name']!r}: the sandbox names a task's one container after its "
-            f"family; use {body['family']!r}"
-        )
-    memory = c.get("memory") or c.get("memoryReservation")
-    if not memory and body.get("memory"):
-        memory = _size(body["memory"], "GB", "memory")
-    if not memory:
-        raise errors.ClientException(
-            f"Invalid setting for container '{c['name']}'. At least one of 'memory' or 'memoryReservation' must be specified."
-        )
-    data: dict[str, Any] = {
-        "family": body["family"],
-        "image": c["image"],
-        "command": c.get("command", []),
-        "environment": {e.get("name", ""): e.get("value", "") for e in c.get("environment", [])},
-        "memory": memory,
-    }
-    # cpu 0 (what ECS echoes when none was given) means no reservation: the sandbox's default.
-    cpu = c.get("cpu") or (_size(body["cpu"], "vCPU", "cpu") if body.get("cpu") else None)
-    if cpu:
-        data["cpu"] = cpu
-    ports = c.get("portMappings", [])
-    if len(ports) > 1:
-        raise errors.InvalidParameterException("portMappings: the sandbox publishes one port per container")
-    if ports:
-        data["containerPort"] = ports[0].get("containerPort")
-    if "healthCheck" in c:
-        data["healthCheck"] = c["healthCheck"]
-    if "networkMode" in body:
-        data["networkMode"] = body["networkMode"]
-    try:
-        td, _ = parse_one(data, _Where("RegisterTaskDefinition containerDefinitions[0]", None))
-    except TaskDefinitionFileError as exc:
-        raise errors.InvalidParameterException(str(exc)) from None
-    return td
+    return ecs_json.from_request(body)
 
 
-@operation("RegisterTaskDefinition", {
-    "family": True,
-    "containerDefinitions": CONTAINER,
-    "networkMode": True,  # the task definition rules say which modes the sandbox has
-    "cpu": True,
-    "memory": True,
-    "requiresCompatibilities": Only(["EC2"], why=EC2.why),
-    "volumes": Only([], why="the sandbox has no volumes"),
-})
+def _tags_given(body: dict[str, Any]) -> list[dict[str, str]]:
+    return tag_rules.check(body.get("tags") or [])
+
+
+@operation("RegisterTaskDefinition", True)  # every member ECS defines; ecs_json says what each does
 def register_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    _tags_given(body)
     td = sb.register_task_definition(taskdef_from_request(body))
-    return {"taskDefinition": shapes.task_definition(td, arns)}
+    return {"taskDefinition": shapes.task_definition(td, arns), "tags": shapes.tag_list(td.tags)}
 
 
 @operation("DescribeTaskDefinition", {"taskDefinition": True, "include": True})
@@ -288,22 +224,40 @@ def describe_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) -> d
     td = sb.store.task_definition(_td_ref(body["taskDefinition"]))
     if td is None:
         raise errors.ClientException("Unable to describe task definition.")
-    return {"taskDefinition": shapes.task_definition(td, arns), "tags": []}
+    out: dict[str, Any] = {"taskDefinition": shapes.task_definition(td, arns)}
+    if "TAGS" in (body.get("include") or []):
+        out["tags"] = shapes.tag_list(td.tags)
+    return out
 
 
 @operation("ListTaskDefinitions", {"familyPrefix": True, "status": True, "sort": True, "maxResults": True, "nextToken": True})
 def list_task_definitions(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     status = body.get("status", "ACTIVE")
-    prefix = body.get("familyPrefix", "")
+    # Despite its name, ECS matches familyPrefix against the whole family name.
+    family = body.get("familyPrefix")
     with sb.store.lock:
         refs = [
-            td.ref for family in sorted(sb.store.task_definitions)
-            for td in sb.store.task_definitions[family]
-            if family.startswith(prefix) and td.status == status
+            td.ref for name in sorted(sb.store.task_definitions)
+            for td in sb.store.task_definitions[name]
+            if (family is None or name == family) and td.status == status
         ]
     if body.get("sort") == "DESC":
         refs.reverse()
     return _listed("taskDefinitionArns", [arns.task_definition(r) for r in refs], body, 100)
+
+
+@operation("ListTaskDefinitionFamilies", {"familyPrefix": True, "status": True, "maxResults": True, "nextToken": True})
+def list_task_definition_families(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    """ACTIVE: families with an ACTIVE revision; INACTIVE: families with none; ALL (the default): both."""
+    status = body.get("status", "ALL")
+    prefix = body.get("familyPrefix", "")
+    with sb.store.lock:
+        families = [
+            name for name, revisions in sorted(sb.store.task_definitions.items())
+            if name.startswith(prefix) and revisions
+            and (status == "ALL" or any(td.status == "ACTIVE" for td in revisions) == (status == "ACTIVE"))
+        ]
+    return _listed("families", families, body, 100)
 
 
 @operation("DeregisterTaskDefinition", {"taskDefinition": True})
@@ -312,9 +266,22 @@ def deregister_task_definition(sb: Sandbox, body: dict[str, Any], arns: Arns) ->
     return {"taskDefinition": shapes.task_definition(td, arns)}
 
 
+@operation("DeleteTaskDefinitions", {"taskDefinitions": True})
+def delete_task_definitions(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    refs = body["taskDefinitions"]
+    if not 1 <= len(refs) <= 10:
+        raise errors.InvalidParameterException("taskDefinitions must name 1 to 10 task definitions")
+    deleted, failures = sb.delete_task_definitions([_td_ref(r) for r in refs])
+    return {
+        "taskDefinitions": [shapes.task_definition(td, arns) for td in deleted],
+        "failures": [{"arn": refs[i] if refs[i].startswith("arn:") else arns.task_definition(refs[i]), "reason": reason}
+                     for i, reason in failures],
+    }
+
+
 # -- services ---------------------------------------------------------------------------------
-def service_shape(sb: Sandbox, service, arns: Arns) -> dict[str, Any]:
-    return shapes.service(service, sb.store.tasks_of(service.cluster, service.name), arns)
+def service_shape(sb: Sandbox, service, arns: Arns, with_tags: bool = False) -> dict[str, Any]:
+    return shapes.service(service, sb.store.tasks_of(service.cluster, service.name), arns, with_tags)
 
 
 @operation("CreateService", {
@@ -328,8 +295,9 @@ def service_shape(sb: Sandbox, service, arns: Arns) -> dict[str, Any]:
     "placementConstraints": {"type": True, "expression": True},
     "availabilityZoneRebalancing": True,
     "healthCheckGracePeriodSeconds": True,
-    "propagateTags": Only("NONE", why="the sandbox keeps no tags"),
-    "enableECSManagedTags": Only(False, why="the sandbox keeps no tags"),
+    "tags": {"key": True, "value": True},
+    "propagateTags": True,
+    "enableECSManagedTags": True,
     "enableExecuteCommand": Only(False, why="use `servicelab task exec ID -- sh` for a shell in a task"),
 })
 def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
@@ -348,6 +316,8 @@ def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
             az_rebalancing=bool(_rebalancing(body)),
             scheduling_strategy=body.get("schedulingStrategy", "REPLICA"),
             health_check_grace_seconds=body.get("healthCheckGracePeriodSeconds", 0),
+            tags=_tags_given(body), propagate_tags=body.get("propagateTags", "NONE"),
+            managed_tags=bool(body.get("enableECSManagedTags")),
         )
         if token:
             TOKENS.put(sb, token, s.name)
@@ -361,6 +331,8 @@ def create_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
     "deploymentConfiguration": DEPLOYMENT_CONFIGURATION,
     "availabilityZoneRebalancing": True,
     "healthCheckGracePeriodSeconds": True,
+    "propagateTags": True,
+    "enableECSManagedTags": True,
 })
 def update_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster, name = _cluster(body), _name(body["service"])
@@ -372,6 +344,7 @@ def update_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
         deployment=_deployment_configuration(body, current),
         az_rebalancing=_rebalancing(body),
         health_check_grace_seconds=body.get("healthCheckGracePeriodSeconds"),
+        propagate_tags=body.get("propagateTags"), managed_tags=body.get("enableECSManagedTags"),
     )
     with sb.store.lock:
         return {"service": service_shape(sb, s, arns)}
@@ -393,7 +366,7 @@ def describe_services(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str
                 arn = ref if ref.startswith("arn:") else f"arn:aws:ecs:{arns.region}:{shapes.ACCOUNT}:service/{ref}"
                 failures.append({"arn": arn, "reason": "MISSING"})
             else:
-                found.append(service_shape(sb, s, arns))
+                found.append(service_shape(sb, s, arns, with_tags="TAGS" in (body.get("include") or [])))
     return {"services": found, "failures": failures}
 
 
@@ -421,11 +394,23 @@ def delete_service(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
 
 
 # -- tasks ------------------------------------------------------------------------------------
+OVERRIDES: dict[str, Spec] = {
+    "containerOverrides": {"name": True, "command": True, "environment": {"name": True, "value": True}},
+    # Roles do nothing on one machine; deploy tools send them, often as empty strings.
+    "taskRoleArn": True,
+    "executionRoleArn": True,
+}
+
+
 @operation("RunTask", {
     "cluster": True, "taskDefinition": True, "count": True,
     "clientToken": True,  # botocore fills it in on every call
     "launchType": EC2,
-    "enableECSManagedTags": Only(False, why="the sandbox keeps no tags"),
+    "startedBy": True,
+    "overrides": OVERRIDES,
+    "tags": {"key": True, "value": True},
+    "propagateTags": True,
+    "enableECSManagedTags": True,
     "enableExecuteCommand": Only(False, why="use `servicelab task exec ID -- sh` for a shell in a task"),
 })
 def run_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
@@ -437,7 +422,11 @@ def run_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
         with sb.store.lock:
             tasks = [sb.store.tasks[i] for i in earlier if i in sb.store.tasks]
     else:
-        tasks, failures = sb.run_tasks(cluster, _td_ref(body["taskDefinition"]), body.get("count", 1))
+        tasks, failures = sb.run_tasks(
+            cluster, _td_ref(body["taskDefinition"]), body.get("count", 1),
+            started_by=body.get("startedBy"), overrides=body.get("overrides"), tags=_tags_given(body),
+            propagate_tags=body.get("propagateTags", "NONE"), managed_tags=bool(body.get("enableECSManagedTags")),
+        )
         if token:
             TOKENS.put(sb, token, [t.task_id for t in tasks])
     for failure in failures:
@@ -455,7 +444,7 @@ def stop_task(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
 
 @operation("ListTasks", {
     "cluster": True, "serviceName": True, "family": True, "desiredStatus": True, "startedBy": True,
-    "maxResults": True, "nextToken": True, "launchType": True,
+    "maxResults": True, "nextToken": True, "launchType": True, "containerInstance": True,
 })
 def list_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     cluster = _cluster(body)
@@ -465,12 +454,14 @@ def list_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
     if service is not None:
         sb.service(cluster, service)
     family = body.get("family")
+    instance = body["containerInstance"].rsplit("/", 1)[-1] if body.get("containerInstance") else None
     with sb.store.lock:
         tasks = sorted(
             (t for t in sb.store.tasks.values()
              if t.cluster == cluster and t.desired_status == desired
              and (service is None or t.service == service)
              and (not family or t.task_definition.split(":")[0] == family)
+             and (instance is None or t.instance_id == instance)
              and body.get("launchType", "EC2") == "EC2"),
             key=lambda t: t.created_at,
         )
@@ -496,3 +487,104 @@ def describe_tasks(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, A
             else:
                 found.append(task_shape(sb, t, arns))
     return {"tasks": found, "failures": failures}
+
+
+# -- tags -------------------------------------------------------------------------------------
+ARN = re.compile(r"^arn:aws[\w-]*:ecs:[\w-]+:\d{12}:(cluster|service|task|task-definition|container-instance)/(.+)$")
+
+
+def _resource(arn: str) -> tuple[str, tuple[str, ...]]:
+    """(kind, path) of an ECS resource ARN: `service`, ("cluster", "name"); long-form ARNs only."""
+    match = ARN.match(arn)
+    parts = tuple(match.group(2).split("/")) if match else ()
+    expected = {"cluster": 1, "task-definition": 1, "service": 2, "task": 2, "container-instance": 2}
+    if not match or len(parts) != expected[match.group(1)] or not all(parts):
+        raise errors.InvalidParameterException(f"The ARN provided is invalid: {arn!r}")
+    return match.group(1), parts
+
+
+@operation("ListTagsForResource", {"resourceArn": True})
+def list_tags_for_resource(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    kind, parts = _resource(body["resourceArn"])
+    return {"tags": sb.tag_resource(kind, parts)}
+
+
+@operation("TagResource", {"resourceArn": True, "tags": {"key": True, "value": True}})
+def tag_resource(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    kind, parts = _resource(body["resourceArn"])
+    sb.tag_resource(kind, parts, add=body["tags"])
+    return {}
+
+
+@operation("UntagResource", {"resourceArn": True, "tagKeys": True})
+def untag_resource(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    kind, parts = _resource(body["resourceArn"])
+    sb.tag_resource(kind, parts, remove=body["tagKeys"])
+    return {}
+
+
+# -- container instances ----------------------------------------------------------------------
+def _instances_of(sb: Sandbox, cluster: str, refs: list[str]) -> tuple[list, list[dict[str, str]]]:
+    found, failures = [], []
+    known = {i.id: i for i in sb.store.instances_of(cluster)}
+    for ref in refs:
+        instance = known.get(ref.rsplit("/", 1)[-1])
+        if instance is None:
+            failures.append({"arn": ref if ref.startswith("arn:") else Arns().container_instance(cluster, ref),
+                             "reason": "MISSING"})
+        else:
+            found.append(instance)
+    return found, failures
+
+
+def _instance_shapes(sb: Sandbox, instances: list, arns: Arns, with_tags: bool = True) -> list[dict[str, Any]]:
+    taskdefs = sb.store.task_definitions_by_ref()
+    live = [t for t in sb.store.tasks.values() if t.is_live]
+    return [shapes.container_instance(i, [t for t in live if t.instance_id == i.id], taskdefs, arns, with_tags)
+            for i in instances]
+
+
+@operation("ListContainerInstances", {"cluster": True, "filter": True, "status": True, "maxResults": True, "nextToken": True})
+def list_container_instances(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    cluster = _cluster(body)
+    sb.cluster(cluster)
+    clauses = ()
+    if (body.get("filter") or "").strip():
+        try:
+            clauses = parse_expression(body["filter"])  # the cluster query language memberOf takes
+        except PlacementError as exc:
+            raise errors.InvalidParameterException(f"filter: {exc}") from None
+    status = body.get("status")
+    with sb.store.lock:
+        ids = [i.id for i in sb.store.instances_of(cluster)
+               if (status is None or i.status == status) and all(c.matches(i) for c in clauses)]
+    return _listed("containerInstanceArns", [arns.container_instance(cluster, i) for i in ids], body, 100)
+
+
+@operation("DescribeContainerInstances", {"cluster": True, "containerInstances": True, "include": True})
+def describe_container_instances(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    cluster = _cluster(body)
+    sb.cluster(cluster)
+    refs = _at_most(body, "containerInstances", 100)
+    if not refs:
+        raise errors.InvalidParameterException("Container Instances cannot be empty.")
+    with sb.store.lock:
+        found, failures = _instances_of(sb, cluster, refs)
+        return {"containerInstances": _instance_shapes(sb, found, arns, "TAGS" in (body.get("include") or [])),
+                "failures": failures}
+
+
+@operation("UpdateContainerInstancesState", {
+    "cluster": True, "containerInstances": True,
+    "status": Only("ACTIVE", "DRAINING", why="a container instance is set ACTIVE, or DRAINING to move its tasks elsewhere"),
+})
+def update_container_instances_state(sb: Sandbox, body: dict[str, Any], arns: Arns) -> dict[str, Any]:
+    """DRAINING: the services' tasks move elsewhere, within their deployment bounds; ACTIVE: it takes tasks again."""
+    cluster = _cluster(body)
+    sb.cluster(cluster)
+    refs = _at_most(body, "containerInstances", 10)
+    with sb.store.lock:
+        found, failures = _instances_of(sb, cluster, refs)
+        for instance in found:
+            sb.set_instance_status(cluster, instance.id, body["status"])
+        return {"containerInstances": _instance_shapes(sb, found, arns), "failures": failures}

@@ -11,7 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.core.model import NOT_YET_RUNNING, RUNNING, STOPPED, Cluster, Service, Task, TaskDefinition
+from sandbox.core.model import NOT_YET_RUNNING, RUNNING, STOPPED, Cluster, Instance, Service, Task, TaskDefinition
+from sandbox.scheduler.placement.expression import attributes
+from sandbox.taskdefs import ecs_json
 
 ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -46,56 +48,67 @@ class Arns:
 
 
 def task_definition(td: TaskDefinition, arns: Arns) -> dict[str, Any]:
-    container: dict[str, Any] = {
-        "name": td.family,
-        "image": td.image,
-        "cpu": td.cpu,
-        "memory": td.memory,
-        "essential": True,
-        "command": list(td.command),
-        "environment": [{"name": k, "value": v} for k, v in td.environment],
-        "portMappings": (
-            [{"containerPort": td.container_port, "hostPort": 0, "protocol": "tcp"}] if td.container_port else []
-        ),
-        "mountPoints": [],
-        "volumesFrom": [],
-    }
-    if td.health_check:
-        container["healthCheck"] = td.health_check.to_dict()
-    shape = {
-        "taskDefinitionArn": arns.task_definition(td.ref),
-        "family": td.family,
-        "revision": td.revision,
-        "status": td.status,
-        "containerDefinitions": [container],
-        "networkMode": td.network_mode,
-        "volumes": [],
-        "placementConstraints": [],
-        "compatibilities": ["EC2"],
-        "requiresCompatibilities": ["EC2"],
-        "cpu": str(td.cpu),
-        "memory": str(td.memory),
-        "registeredAt": td.registered_at,
-    }
-    return shape
+    """Exactly what was registered, plus what ECS adds (see sandbox.taskdefs.ecs_json.described)."""
+    return ecs_json.described(td, arns.task_definition(td.ref))
 
 
-def cluster(c: Cluster, services: list[Service], tasks: list[Task], arns: Arns) -> dict[str, Any]:
+def tag_list(tags) -> list[dict[str, str]]:
+    """ECS's `[{key, value}]` from a record's tags (a task definition keeps them as pairs)."""
+    return [t if isinstance(t, dict) else {"key": t[0], "value": t[1]} for t in tags]
+
+
+def cluster(c: Cluster, services: list[Service], tasks: list[Task], arns: Arns,
+            instances: list[Instance] = (), with_tags: bool = True) -> dict[str, Any]:
     mine = [t for t in tasks if t.cluster == c.name]
-    return {
+    shape = {
         "clusterArn": arns.cluster(c.name),
         "clusterName": c.name,
         "status": c.status,
-        "registeredContainerInstancesCount": 0,
+        "registeredContainerInstancesCount": sum(1 for i in instances if i.cluster == c.name),
         "runningTasksCount": sum(1 for t in mine if t.last_status == RUNNING),
         "pendingTasksCount": sum(1 for t in mine if t.last_status in NOT_YET_RUNNING),
         "activeServicesCount": sum(1 for s in services if s.cluster == c.name and s.status == "ACTIVE"),
         "statistics": [],
-        "tags": [],
         "settings": [{"name": "containerInsights", "value": "disabled"}],
         "capacityProviders": [],
         "defaultCapacityProviderStrategy": [],
     }
+    if with_tags:
+        shape["tags"] = list(c.tags)
+    return shape
+
+
+AGENT = {"agentVersion": "1.0.0", "agentHash": "servicelab", "dockerVersion": "DockerVersion: the local engine"}
+"""What the simulated instances report as their agent: the sandbox's control plane, not ECS's agent."""
+
+
+def _resources(cpu: int, memory: int) -> list[dict[str, Any]]:
+    return [{"name": name, "type": "INTEGER", "integerValue": value, "longValue": 0, "doubleValue": 0.0}
+            for name, value in (("CPU", cpu), ("MEMORY", memory))]
+
+
+def container_instance(i: Instance, live: list[Task], taskdefs: dict[str, TaskDefinition], arns: Arns,
+                       with_tags: bool = True) -> dict[str, Any]:
+    """A simulated instance as DescribeContainerInstances shows one; `live` are its live tasks."""
+    used = [taskdefs[t.task_definition] for t in live if t.task_definition in taskdefs]
+    shape = {
+        "containerInstanceArn": arns.container_instance(i.cluster, i.id),
+        "ec2InstanceId": "i-" + i.id.removeprefix("ci-").rjust(17, "0"),
+        "version": 1,
+        "versionInfo": AGENT,
+        "registeredResources": _resources(i.cpu, i.memory),
+        "remainingResources": _resources(i.cpu - sum(td.cpu for td in used), i.memory - sum(td.memory for td in used)),
+        "status": i.status,
+        # A failed zone is simulated as instances whose agent lost its connection.
+        "agentConnected": not i.zone_failed,
+        "runningTasksCount": sum(1 for t in live if t.last_status == RUNNING),
+        "pendingTasksCount": sum(1 for t in live if t.last_status in NOT_YET_RUNNING),
+        "attributes": [{"name": k, "value": v} for k, v in attributes(i).items() if k != "instanceId"],
+        "registeredAt": i.registered_at,
+    }
+    if with_tags:
+        shape["tags"] = list(i.tags)
+    return shape
 
 
 def deployments(s: Service, tasks: list[Task], arns: Arns) -> list[dict[str, Any]]:
@@ -124,11 +137,11 @@ def deployments(s: Service, tasks: list[Task], arns: Arns) -> list[dict[str, Any
     return out
 
 
-def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
+def service(s: Service, tasks: list[Task], arns: Arns, with_tags: bool = True) -> dict[str, Any]:
     running = sum(1 for t in tasks if t.last_status == RUNNING)
     pending = sum(1 for t in tasks if t.last_status in NOT_YET_RUNNING)
     config = s.deployment_configuration
-    return {
+    shape = {
         "serviceArn": arns.service(s.cluster, s.name),
         "serviceName": s.name,
         "clusterArn": arns.cluster(s.cluster),
@@ -163,12 +176,15 @@ def service(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
         # ECS always lists these; a service with none has empty lists.
         "loadBalancers": [],
         "serviceRegistries": [],
-        "enableECSManagedTags": False,
-        "propagateTags": "NONE",
+        "enableECSManagedTags": s.enable_managed_tags,
+        "propagateTags": s.propagate_tags,
         "enableExecuteCommand": False,
         "healthCheckGracePeriodSeconds": s.health_check_grace_seconds,
         "availabilityZoneRebalancing": "ENABLED" if s.az_rebalancing else "DISABLED",
     }
+    if with_tags:
+        shape["tags"] = list(s.tags)
+    return shape
 
 
 def service_with_extras(s: Service, tasks: list[Task], arns: Arns) -> dict[str, Any]:
@@ -256,22 +272,34 @@ def scaling(s: Service) -> dict[str, Any] | None:
 
 
 def started_by(t: Task) -> str | None:
-    """A task's startedBy: the deployment that started it (ListTasks filters on the same value)."""
-    return t.deployment_id
+    """A task's startedBy: RunTask's, or the deployment that started it (ListTasks filters on the same value)."""
+    return t.started_by or t.deployment_id
+
+
+def network_bindings(t: Task, td: TaskDefinition | None) -> list[dict[str, Any]]:
+    if t.network_bindings:
+        return [dict(b) for b in t.network_bindings]
+    if not t.host_port:
+        return []
+    return [{"bindIP": "127.0.0.1", "containerPort": td.container_port if td else 0,
+             "hostPort": t.host_port, "protocol": "tcp"}]
+
+
+def overrides(t: Task, name: str) -> dict[str, Any]:
+    """RunTask's overrides as given, with every container named, as ECS echoes them."""
+    given = dict(t.overrides or {})
+    containers = given.get("containerOverrides") or [{"name": name}]
+    return {**given, "containerOverrides": containers, "inferenceAcceleratorOverrides": []}
 
 
 def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) -> dict[str, Any]:
     container: dict[str, Any] = {
         "containerArn": arns.container(t.cluster, t.task_id),
         "taskArn": arns.task(t.cluster, t.task_id),
-        "name": t.task_definition.split(":", 1)[0],
+        "name": td.container if td else t.task_definition.split(":", 1)[0],
         "image": td.image if td else "",
         "lastStatus": "RUNNING" if t.last_status == RUNNING else ("STOPPED" if t.last_status == STOPPED else "PENDING"),
-        "networkBindings": (
-            [{"bindIP": "127.0.0.1", "containerPort": td.container_port if td else 0,
-              "hostPort": t.host_port, "protocol": "tcp"}]
-            if t.host_port else []
-        ),
+        "networkBindings": network_bindings(t, td),
         "networkInterfaces": [],
         "healthStatus": t.health_status,
         "cpu": str(td.cpu) if td else "0",
@@ -297,9 +325,9 @@ def task(t: Task, arns: Arns, td: TaskDefinition | None, extras: bool = True) ->
         "cpu": str(td.cpu) if td else "0",
         "memory": str(td.memory) if td else "0",
         "version": t.version,
-        "overrides": {"containerOverrides": [{"name": container["name"]}], "inferenceAcceleratorOverrides": []},
+        "overrides": overrides(t, container["name"]),
         "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
-        "tags": [],
+        "tags": list(t.tags),
         "enableExecuteCommand": False,
     }
     if t.zone:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
-import time
 from typing import Any, Callable
 
 import click
@@ -13,7 +13,7 @@ import click
 from sandbox.core import errors
 from sandbox.state import paths
 from sandbox.api.client import Client, ControlPlaneDown
-from sandbox.core.timefmt import clock, duration
+from . import present
 from .operations import ECS, CommandError, Operation
 
 OPERATION = "servicelab.operation"
@@ -103,9 +103,15 @@ class OpCommand(click.Command):
         super().__init__(*args, **kwargs)
         self.build = build
 
+    def operation_for(self, cluster: str, params: dict[str, Any]) -> Operation:
+        """The Operation these parsed parameters mean, asked for as the options say (`--json`, `--limit`);
+        CommandError when it cannot be carried out."""
+        op = self.build(cluster, params)
+        return dataclasses.replace(op, as_json=bool(params.get("as_json")), limit=params.get("limit"))
+
     def operation(self, ctx: click.Context, cluster: str) -> Operation:
         try:
-            return self.build(cluster, ctx.params)
+            return self.operation_for(cluster, ctx.params)
         except CommandError as exc:
             raise click.UsageError(str(exc), ctx) from None
 
@@ -147,21 +153,9 @@ def emit_json(data: Any) -> None:
 
 def table(rows: list[list[str]], headers: list[str]) -> None:
     """Aligned columns, plain text, so output pipes and greps well."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
-    for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    for line in present.table(rows, headers):
+        click.echo(line)
 
-
-def ago(timestamp: float | None, now: float | None = None) -> str:
-    if not timestamp:
-        return "-"
-    return duration((now or time.time()) - timestamp)
-
-
-clock_time = clock
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON with ECS's field names.")
@@ -170,6 +164,24 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON w
 def fail(message: str, status: int = 1) -> None:
     click.echo(f"servicelab: error: {message}", err=True)
     sys.exit(status)
+
+
+def answer(lab: Lab, operation: Operation) -> None:
+    """Carry out the operation and print its answer: the same text the app's command bar shows."""
+    print_reply(operation, present.reply(operation, present.fetch(operation, lab)))
+
+
+def print_reply(operation: Operation, reply: present.Reply) -> None:
+    """The answer on stdout, problems on stderr, then the twin and the notes that go with it, dimmed."""
+    for line in reply.lines:
+        click.echo(line)
+    for line in reply.errors:
+        click.echo(line, err=True)
+    show_twin(operation)
+    for note in reply.notes:
+        click.echo(click.style(f"  {note}", dim=True), err=True)
+    if reply.failed:
+        sys.exit(1)
 
 
 def show_twin(operation: Operation) -> None:

@@ -6,7 +6,7 @@ import click
 
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, emit_json, json_option, pass_operation, show_twin, table
+from .context import Lab, OpCommand, answer, json_option, pass_operation
 from .operations import Operation
 
 
@@ -18,43 +18,27 @@ def instance_group() -> None:
 @instance_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_instances(c))
 @json_option
 @pass_operation
-def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
+def ls_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Instances with their zone, status, free CPU and memory, and task count."""
-    instances = lab.run(op)["instances"]
-    if as_json:
-        emit_json(instances)
-        return
-    table(
-        [[i["containerInstanceId"], i["availabilityZone"],
-          "ZONE FAILED" if i["zoneFailed"] else i["status"],
-          f"{i['remainingCpu']}/{i['cpu']}", f"{i['remainingMemory']}/{i['memory']} MiB", str(i["runningTasksCount"])]
-         for i in instances],
-        ["INSTANCE", "ZONE", "STATUS", "FREE CPU", "FREE MEMORY", "TASKS"],
-    )
-
-
-def _set(lab: Lab, op: Operation) -> None:
-    result = lab.run(op)["instance"]
-    click.echo(f"instance {result['containerInstanceId']} ({result['availabilityZone']}) is {op.params['status']}")
-    show_twin(op)
+    answer(lab, op)
 
 
 @instance_group.command("drain", cls=OpCommand,
                         build=lambda c, p: ops.set_instance_status(c, p["instance_id"], "DRAINING"))
 @click.argument("instance_id", metavar="ID", shell_complete=completion.instances)
 @pass_operation
-def drain_cmd(lab: Lab, op: Operation, instance_id: str) -> None:
+def drain_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Set DRAINING: its tasks are replaced elsewhere, within the deployment bounds."""
-    _set(lab, op)
+    answer(lab, op)
 
 
 @instance_group.command("activate", cls=OpCommand,
                         build=lambda c, p: ops.set_instance_status(c, p["instance_id"], "ACTIVE"))
 @click.argument("instance_id", metavar="ID", shell_complete=completion.instances)
 @pass_operation
-def activate_cmd(lab: Lab, op: Operation, instance_id: str) -> None:
+def activate_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Set ACTIVE again: it takes tasks."""
-    _set(lab, op)
+    answer(lab, op)
 
 
 @instance_group.command("add", cls=OpCommand, build=lambda c, p: ops.add_instance(c, p["zone"], p["cpu"], p["memory"]))
@@ -62,10 +46,9 @@ def activate_cmd(lab: Lab, op: Operation, instance_id: str) -> None:
 @click.option("--cpu", default=2048, show_default=True, help="CPU units (1024 = one vCPU).")
 @click.option("--memory", default=4096, show_default=True, help="MiB.")
 @pass_operation
-def add_cmd(lab: Lab, op: Operation, zone: str, **_: object) -> None:
+def add_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Add an instance to the cluster."""
-    result = lab.run(op)["instance"]
-    click.echo(f"instance {result['containerInstanceId']} added in {zone}")
+    answer(lab, op)
 
 
 @click.group("zone")
@@ -76,19 +59,17 @@ def zone_group() -> None:
 @zone_group.command("fail", cls=OpCommand, build=lambda c, p: ops.set_zone_failed(c, p["zone"], True))
 @click.argument("zone", shell_complete=completion.zones)
 @pass_operation
-def fail_cmd(lab: Lab, op: Operation, zone: str) -> None:
+def fail_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Take a zone down: every task in it stops, and services place replacements elsewhere."""
-    instances = lab.run(op)["instances"]
-    click.echo(f"zone {zone} failed ({len(instances)} instance(s) down)")
+    answer(lab, op)
 
 
 @zone_group.command("restore", cls=OpCommand, build=lambda c, p: ops.set_zone_failed(c, p["zone"], False))
 @click.argument("zone", shell_complete=completion.zones)
 @pass_operation
-def restore_cmd(lab: Lab, op: Operation, zone: str) -> None:
+def restore_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Bring a zone back; services with AZ rebalancing move tasks back into it."""
-    instances = lab.run(op)["instances"]
-    click.echo(f"zone {zone} restored ({len(instances)} instance(s) back)")
+    answer(lab, op)
 
 
 def register(cli: click.Group) -> None:

@@ -6,7 +6,7 @@ import click
 
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, emit_json, json_option, pass_operation, table
+from .context import Lab, OpCommand, answer, json_option, pass_operation
 from .operations import Operation
 
 
@@ -19,30 +19,9 @@ def lb_group() -> None:
 @click.argument("service", required=False, shell_complete=completion.services)
 @json_option
 @pass_operation
-def ls_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
+def ls_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Each load-balanced service's URL and its targets with their health."""
-    balancers = lab.run(op)["loadBalancers"]
-    if as_json:
-        emit_json(balancers)
-        return
-    if not balancers:
-        click.echo("no load balancers; create a service with `servicelab service create web --count 2 --load-balancer`")
-        return
-    for lb in balancers:
-        check = lb["healthCheck"]
-        click.echo(f"{lb['service']}  {lb['url'] or '(starting)'}  {lb['requests']} requests"
-                   + (f", {lb['rejected']} answered 503 (no healthy target)" if lb["rejected"] else ""))
-        click.echo(f"  health check GET {check['path']} every {check['intervalSeconds']}s, healthy after "
-                   f"{check['healthyThreshold']}, unhealthy after {check['unhealthyThreshold']}; "
-                   f"deregistration delay {lb['deregistrationDelaySeconds']}s")
-        if not lb["targets"]:
-            click.echo("  no targets yet (a task is registered once it is RUNNING and its container is healthy)")
-            continue
-        table(
-            [["  " + t["taskId"][:12], str(t["port"]), t["health"], str(t["requests"]), str(t["inFlight"]),
-              t.get("reason") or ""] for t in lb["targets"]],
-            ["  TASK", "PORT", "HEALTH", "REQUESTS", "IN FLIGHT", "LAST FAILURE"],
-        )
+    answer(lab, op)
 
 
 def register(cli: click.Group) -> None:

@@ -55,6 +55,10 @@ class Operation:
     elsewhere: str | None = None
     """Where `aws ecs` has no twin but real AWS does it another way (aws application-autoscaling,
     aws elbv2): that way, worded for the learner."""
+    as_json: bool = False
+    """Answer with JSON (the command's `--json`) instead of text; how it is asked, not what is done."""
+    limit: int | None = None
+    """At most this many items in the answer (`service events --limit`)."""
 
     @property
     def request(self) -> tuple[str, str, dict[str, Any]]:
@@ -80,6 +84,9 @@ NO_TWIN = {
     "terminal": "no aws ecs equivalent: a servicelab command for a terminal",
     "help": "",
     "clear": "",
+    "cheatsheet": "",
+    "review": "",
+    "slow-motion": "",
 }
 
 
@@ -308,7 +315,7 @@ def list_instances(cluster: str) -> Operation:
     return Operation(LAB, "Instances", {"cluster": cluster}, cli_line(cluster, "instance", "ls"), None,
                      f"list the container instances of cluster {cluster}", show="instances",
                      elsewhere="on AWS: aws ecs list-container-instances, then aws ecs describe-container-instances "
-                               "(the sandbox's ECS API has neither)")
+                               "(the sandbox's ECS API answers both too)")
 
 
 def set_instance_status(cluster: str, instance: str, status: str) -> Operation:

@@ -9,7 +9,9 @@ import click
 from sandbox.state import paths
 from sandbox.api.client import ControlPlaneDown
 from . import operations as ops
-from .context import Lab, OpCommand, emit_json, fail, json_option
+from . import present
+from .context import Lab, OpCommand, fail, json_option, pass_operation, print_reply
+from .operations import Operation
 
 
 @click.group("sandbox")
@@ -45,36 +47,16 @@ def serve_cmd(lab: Lab, port: int, time_speed: float | None) -> None:
 
 @sandbox_group.command("status", cls=OpCommand, build=lambda c, p: ops.sandbox_status(c))
 @json_option
-@click.pass_obj
-def status_cmd(lab: Lab, as_json: bool) -> None:
+@pass_operation
+def status_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Whether the control plane runs, on which runtime, and where its API is."""
-    client = lab.running_client()
+    client = lab.running_client()  # asking must not start one
     if client is None:
         data = {"running": False, "sandbox": lab.sandbox, "runtime": None, "api": None,
                 "stateDir": str(paths.sandbox_dir(lab.sandbox))}
     else:
         data = client.lab("Status")
-    if as_json:
-        emit_json(data)
-        return
-    if not data["running"]:
-        click.echo(f"sandbox {lab.sandbox!r}: not running (commands start it on demand)")
-        return
-    engine = "ok" if data["engine"]["ok"] else f"DOWN ({data['engine']['error']})"
-    click.echo(f"sandbox {data['sandbox']!r}: running (pid {data['pid']})")
-    click.echo(f"  runtime  {data['runtime']}{'' if data['containers'] else ' (tasks are local processes, not containers)'}")
-    click.echo(f"  engine   {engine}")
-    click.echo(f"  api      {data['api']}")
-    if data.get("timeSpeed", 1) != 1:
-        click.echo(f"  time     runs {data['timeSpeed']:g}x faster than real time")
-    if data.get("workshop"):
-        limits, used = data["quota"]["limits"], data["quota"]["used"]
-        click.echo(f"  workshop {data['workshop']} (API token required)")
-        click.echo(f"  quota    {used['tasks']}/{limits['maxTasks']} tasks, {used['cpu']}/{limits['cpu']} CPU units, "
-                   f"{used['memory']}/{limits['memory']} MiB")
-    if data.get("idleTimeout"):
-        click.echo(f"  idle     stops itself after {data['idleTimeout']:g}s without a request")
-    click.echo(f"  state    {data['stateDir']}")
+    print_reply(op, present.reply(op, data))
 
 
 @sandbox_group.command("down")

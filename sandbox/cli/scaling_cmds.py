@@ -7,7 +7,7 @@ import click
 from ..autoscaling.policy import DEFAULT_COOLDOWN
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, clock_time, emit_json, json_option, pass_operation, show_twin
+from .context import Lab, OpCommand, answer, json_option, pass_operation
 from .operations import Operation
 
 
@@ -35,53 +35,26 @@ def _set(cluster: str, p: dict) -> Operation:
               help=f"Seconds after any scaling before a scale-in (sandbox time; default {DEFAULT_COOLDOWN}).")
 @json_option
 @pass_operation
-def set_cmd(lab: Lab, op: Operation, name: str, as_json: bool, **_: object) -> None:
+def set_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Keep METRIC at TARGET by changing the desired count within MIN..MAX."""
-    result = lab.run(op)
-    if as_json:
-        emit_json(result)
-        return
-    s = result["scaling"]
-    click.echo(f"service {name}: keeping {s['metricName']} at {s['target']:g}, between {s['min']} and {s['max']} tasks "
-               f"(cooldowns: out {s['scaleOutCooldown']:g}s, in {s['scaleInCooldown']:g}s)")
-    show_twin(op)
+    answer(lab, op)
 
 
 @scaling_group.command("show", cls=OpCommand, build=lambda c, p: ops.describe_scaling(c, p["name"]))
 @click.argument("name", shell_complete=completion.services)
 @json_option
 @pass_operation
-def show_cmd(lab: Lab, op: Operation, name: str, as_json: bool) -> None:
+def show_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """The policy, the metric against its target, and the latest scaling activity."""
-    result = lab.run(op)
-    if as_json:
-        emit_json(result)
-        return
-    s = result["scaling"]
-    if s is None:
-        click.echo(f"service {name} has no scaling policy; set one with `servicelab scaling set {name} --metric cpu "
-                   "--target 50 --min 1 --max 4`")
-        return
-    current = "no data yet" if s["current"] is None else f"{s['current']:g}"
-    click.echo(f"service {name}: {s['metricName']} {current} against target {s['target']:g}; "
-               f"desired {result['desiredCount']} (min {s['min']}, max {s['max']})")
-    click.echo(f"  cooldowns: scale-out {s['scaleOutCooldown']:g}s, scale-in {s['scaleInCooldown']:g}s")
-    if s["status"]:
-        click.echo(f"  now: {s['status']}")
-    if s["lastAction"]:
-        a = s["lastAction"]
-        click.echo(f"  last activity {clock_time(a['at'])}: {a['from']} → {a['to']} ({a['reason']})")
-        click.echo(f"    {a['message']}")
+    answer(lab, op)
 
 
 @scaling_group.command("off", cls=OpCommand, build=lambda c, p: ops.delete_scaling_policy(c, p["name"]))
 @click.argument("name", shell_complete=completion.services)
 @pass_operation
-def off_cmd(lab: Lab, op: Operation, name: str) -> None:
+def off_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Remove the service's scaling policy; the desired count stays where it is."""
-    lab.run(op)
-    click.echo(f"service {name}: auto scaling off")
-    show_twin(op)
+    answer(lab, op)
 
 
 def register(cli: click.Group) -> None:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import time
+import json
 
 import click
 
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, clock_time, emit_json, json_option, pass_operation, show_twin, table
+from . import present
+from .context import Lab, OpCommand, answer, json_option, pass_operation
 from .operations import CommandError, Operation
 from .service_settings import deployment_configuration, settings
-
-
-def _describe(lab: Lab, name: str) -> dict:
-    """The service as DescribeServices has it, plus the tutor's extras; errors when missing."""
-    from sandbox.core import errors
-
-    result = lab.ecs("DescribeServices", cluster=lab.cluster, services=[name])
-    if not result["services"]:
-        raise errors.ServiceNotFoundException(
-            f"Service not found: {name!r} in cluster {lab.cluster!r}. See `servicelab service ls`."
-        )
-    return result["services"][0]
 
 
 @click.group("service")
@@ -117,21 +106,9 @@ def _settings(p: dict) -> dict:
 @with_load_balancer_options
 @json_option
 @pass_operation
-def create_cmd(lab: Lab, op: Operation, name: str, task_def: str, count: int, as_json: bool, **_: object) -> None:
+def create_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Create a service that keeps COUNT tasks of a task definition running."""
-    result = lab.run(op)
-    if as_json:
-        emit_json(result["service"])
-        return
-    lb = result["service"].get("loadBalancer")
-    click.echo(f"service {name} created: desired {count} × {task_def}"
-               + (f", behind a load balancer at {lb['url']}" if lb else ""))
-    show_twin(op)
-    if lb:
-        # The twin says ARN and NAME, as the app does; the answer has this sandbox's own values for them.
-        click.echo(click.style(f"  with this sandbox's values: --load-balancers targetGroupArn={lb['targetGroupArn']},"
-                               f"containerName={lb['containerName']},containerPort={lb['containerPort']}", dim=True),
-                   err=True)
+    answer(lab, op)
 
 
 @service_group.command("scale", cls=OpCommand, build=lambda c, p: ops.scale_service(c, p["name"], p["count"]))
@@ -139,14 +116,9 @@ def create_cmd(lab: Lab, op: Operation, name: str, task_def: str, count: int, as
 @click.argument("count", type=int)
 @json_option
 @pass_operation
-def scale_cmd(lab: Lab, op: Operation, name: str, count: int, as_json: bool) -> None:
+def scale_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Set the service's desiredCount; the scheduler does the rest."""
-    s = lab.run(op)["service"]
-    if as_json:
-        emit_json(s)
-        return
-    click.echo(f"service {name}: desired {count} (running {s['runningCount']}, pending {s['pendingCount']})")
-    show_twin(op)
+    answer(lab, op)
 
 
 @service_group.command("update", cls=OpCommand, build=_update)
@@ -158,85 +130,26 @@ def scale_cmd(lab: Lab, op: Operation, name: str, count: int, as_json: bool) -> 
 @with_deployment_options
 @json_option
 @pass_operation
-def update_cmd(lab: Lab, op: Operation, name: str, grace: int | None, as_json: bool, **_: object) -> None:
+def update_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Change a service: a new task definition starts a deployment (rolling, or blue/green)."""
-    s = lab.run(op)["service"]
-    if as_json:
-        emit_json(s)
-        return
-    d = s["deployments"][0]
-    click.echo(f"service {name}: deployment {d['id']} {d['rolloutState']} "
-               f"({d['taskDefinition'].rsplit('/', 1)[-1]}, min {s['deploymentConfiguration']['minimumHealthyPercent']}%, "
-               f"max {s['deploymentConfiguration']['maximumPercent']}%)")
-    if grace is not None:
-        click.echo(f"service {name}: health check grace period {grace}s")
-    show_twin(op)
+    answer(lab, op)
 
 
 @service_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_services(c))
 @json_option
 @pass_operation
-def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
+def ls_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """List the cluster's active services with their counts."""
-    arns = lab.run(op)["serviceArns"]
-    services = []
-    for start in range(0, len(arns), 10):
-        services += lab.ecs("DescribeServices", cluster=lab.cluster, services=arns[start:start + 10])["services"]
-    if as_json:
-        emit_json(services)
-        return
-    if not services:
-        click.echo(f"no services in cluster {lab.cluster!r}; create one with `servicelab service create web --count 2`")
-        return
-    table(
-        [[s["serviceName"], s["status"], str(s["desiredCount"]), str(s["runningCount"]), str(s["pendingCount"]),
-          s["taskDefinition"].rsplit("/", 1)[-1],
-          "steady" if s["events"] and s["events"][0]["message"].endswith("steady state.") else "changing"]
-         for s in services],
-        ["NAME", "STATUS", "DESIRED", "RUNNING", "PENDING", "TASK DEF", "STATE"],
-    )
+    answer(lab, op)
 
 
 @service_group.command("describe", cls=OpCommand, build=lambda c, p: ops.describe_service(c, p["name"]))
 @click.argument("name", shell_complete=completion.services)
 @json_option
-@click.pass_obj
-def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
+@pass_operation
+def describe_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Show a service: counts, deployment, recent events and the scheduler's reasoning."""
-    if as_json:
-        emit_json(_describe(lab, name))
-        return
-    # One read, as the app's live panel makes it: the service with its tasks and the scheduler's why.
-    snapshot = lab.lab("Watch", cluster=lab.cluster, sinceVersion=-1, timeoutSeconds=0)
-    s = next((x for x in snapshot["services"] if x["serviceName"] == name), None) or _describe(lab, name)
-    click.echo(f"service {s['serviceName']}  ({s['status']})")
-    click.echo(f"  task definition  {s['taskDefinition'].rsplit('/', 1)[-1]}")
-    click.echo(f"  desired {s['desiredCount']}   running {s['runningCount']}   pending {s['pendingCount']}")
-    config = s["deploymentConfiguration"]
-    click.echo(f"  deployments      min healthy {config['minimumHealthyPercent']}%, max {config['maximumPercent']}%"
-               + (", circuit breaker" + (" with rollback" if config["deploymentCircuitBreaker"]["rollback"] else "")
-                  if config["deploymentCircuitBreaker"]["enable"] else ""))
-    for d in s["deployments"]:
-        click.echo(f"    {d['status']:<8} {d['id']}  {d['taskDefinition'].rsplit('/', 1)[-1]:<10} "
-                   f"running {d['runningCount']}/{d['desiredCount']}  {d['rolloutState']}"
-                   + (f"  failed {d['failedTasks']}" if d["failedTasks"] else ""))
-    zones = {}
-    for t in snapshot["tasks"]:
-        if t.get("group") == f"service:{name}" and t["lastStatus"] == "RUNNING" and t.get("availabilityZone"):
-            zones[t["availabilityZone"]] = zones.get(t["availabilityZone"], 0) + 1
-    if zones:
-        click.echo("  zones            " + ", ".join(f"{z}: {n}" for z, n in sorted(zones.items())))
-    if s.get("healthCheckGracePeriodSeconds"):
-        click.echo(f"  health checks    failures ignored for {s['healthCheckGracePeriodSeconds']}s after a task starts")
-    why = s.get("decisions") or []
-    if why:
-        click.echo("  why (the scheduler's last decisions):")
-        for d in why[:5]:
-            click.echo(f"    {clock_time(d['at'])}  {d['text']}")
-    if s["events"]:
-        click.echo("  recent events:")
-        for e in s["events"][:8]:
-            click.echo(f"    {clock_time(e['createdAt'])}  {e['message']}")
+    answer(lab, op)
 
 
 @service_group.command("events", cls=OpCommand,
@@ -245,23 +158,28 @@ def describe_cmd(lab: Lab, name: str, as_json: bool) -> None:
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they happen.")
 @click.option("--limit", default=20, show_default=True, help="How many past events to show first.")
 @json_option
-@click.pass_obj
-def events_cmd(lab: Lab, name: str, follow: bool, limit: int, as_json: bool) -> None:
+@pass_operation
+def events_cmd(lab: Lab, op: Operation, follow: bool, **_: object) -> None:
     """The service's event log in ECS's wording, oldest first."""
-    s = _describe(lab, name)
-    if as_json and not follow:
-        emit_json(s["events"][:limit])
-        return
-    seen = set()
-    for e in reversed(s["events"][:limit]):
-        seen.add(e["id"])
-        _print_event(e, as_json)
     if not follow:
+        answer(lab, op)
         return
-    client = lab.client()
-    version = -1
+    found = present.fetch(op, lab)
+    events = found["services"][0]["events"]
+    if op.as_json:  # one JSON object a line, so a follower can read them one at a time
+        for e in reversed(events[: present.events_limit(op)]):
+            click.echo(json.dumps(e, sort_keys=True))
+    else:
+        for line in present.reply(op, found).lines:
+            click.echo(line)
+    _follow(lab, op, {e["id"] for e in events})
+
+
+def _follow(lab: Lab, op: Operation, seen: set[str]) -> None:
+    """Print each new event as it happens, until interrupted."""
+    client, name, version = lab.client(), op.params["services"][0], -1
     while True:
-        snap = client.watch(version, timeout=20, cluster=lab.cluster)
+        snap = client.watch(version, timeout=20, cluster=op.params["cluster"])
         version = snap["version"]
         for svc in snap["services"]:
             if svc["serviceName"] != name:
@@ -269,27 +187,16 @@ def events_cmd(lab: Lab, name: str, follow: bool, limit: int, as_json: bool) -> 
             for e in reversed(svc["events"]):
                 if e["id"] not in seen:
                     seen.add(e["id"])
-                    _print_event(e, as_json)
-
-
-def _print_event(event: dict, as_json: bool) -> None:
-    if as_json:
-        import json
-
-        click.echo(json.dumps(event, sort_keys=True))
-    else:
-        click.echo(f"{clock_time(event['createdAt'])}  {event['message']}")
+                    click.echo(json.dumps(e, sort_keys=True) if op.as_json else present.event_line(e))
 
 
 @service_group.command("delete", cls=OpCommand, build=lambda c, p: ops.delete_service(c, p["name"], p["force"]))
 @click.argument("name", shell_complete=completion.services)
 @click.option("--force", is_flag=True, help="Delete even while tasks are wanted (scales to 0 first).")
 @pass_operation
-def delete_cmd(lab: Lab, op: Operation, name: str, force: bool) -> None:
+def delete_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Delete a service: it drains its tasks (DRAINING), then becomes INACTIVE."""
-    lab.run(op)
-    click.echo(f"service {name} is DRAINING; its tasks are being stopped")
-    show_twin(op)
+    answer(lab, op)
 
 
 def _chaos(cluster: str, p: dict) -> Operation:
@@ -307,14 +214,9 @@ def _chaos(cluster: str, p: dict) -> Operation:
               help="How long the chaos lasts.")
 @click.option("--stop", is_flag=True, help="End a chaos run early.")
 @pass_operation
-def chaos_cmd(lab: Lab, op: Operation, name: str, every: float | None, duration: float, stop: bool) -> None:
+def chaos_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Stop a random task of the service at a steady pace, for a bounded time."""
-    lab.run(op)
-    if stop:
-        click.echo(f"chaos on {name} stopped")
-        return
-    click.echo(f"chaos on {name}: one random task stopped every {every:g}s for {duration:g}s "
-               f"(ends at {clock_time(time.time() + duration)})")
+    answer(lab, op)
 
 
 def register(cli: click.Group) -> None:

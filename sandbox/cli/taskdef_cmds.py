@@ -8,7 +8,7 @@ import click
 
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, emit_json, fail, json_option, pass_operation, table
+from .context import Lab, OpCommand, answer, emit_json, fail, json_option, pass_operation
 from .operations import Operation
 
 
@@ -17,46 +17,21 @@ def taskdef_group() -> None:
     """List, show and register task definitions."""
 
 
-def _describe(lab: Lab, ref: str) -> dict:
-    return lab.ecs("DescribeTaskDefinition", taskDefinition=ref)["taskDefinition"]
-
-
 @taskdef_group.command("ls", cls=OpCommand, build=lambda c, p: ops.list_task_definitions())
 @json_option
 @pass_operation
-def ls_cmd(lab: Lab, op: Operation, as_json: bool) -> None:
+def ls_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Every ACTIVE task definition revision."""
-    arns = lab.run(op)["taskDefinitionArns"]
-    defs = [_describe(lab, arn.rsplit("/", 1)[-1]) for arn in arns]
-    if as_json:
-        emit_json(defs)
-        return
-    rows = []
-    for d in defs:
-        c = d["containerDefinitions"][0]
-        hc = c.get("healthCheck")
-        rows.append([
-            f"{d['family']}:{d['revision']}", c["image"], " ".join(c.get("command", [])) or "-",
-            str(c["cpu"]), f"{c['memory']}MiB",
-            str(c["portMappings"][0]["containerPort"]) if c["portMappings"] else "-",
-            f"every {hc['interval']}s" if hc else "-",
-        ])
-    table(rows, ["TASK DEF", "IMAGE", "COMMAND", "CPU", "MEMORY", "PORT", "HEALTH CHECK"])
+    answer(lab, op)
 
 
 @taskdef_group.command("describe", cls=OpCommand, build=lambda c, p: ops.describe_task_definition(c, p["ref"]))
 @click.argument("ref", metavar="FAMILY[:REV]", shell_complete=completion.task_definitions)
 @json_option
 @pass_operation
-def describe_cmd(lab: Lab, op: Operation, as_json: bool, **_: object) -> None:
+def describe_cmd(lab: Lab, op: Operation, **_: object) -> None:
     """Show one task definition."""
-    d = lab.run(op)["taskDefinition"]
-    if as_json:
-        emit_json(d)
-        return
-    import yaml
-
-    click.echo(yaml.safe_dump(d, sort_keys=False).rstrip())
+    answer(lab, op)
 
 
 @taskdef_group.command("register")

@@ -9,7 +9,8 @@ import click
 
 from . import completion
 from . import operations as ops
-from .context import Lab, OpCommand, emit_json, fail, pass_operation
+from . import present
+from .context import Lab, OpCommand, fail, pass_operation, print_reply
 from .operations import Operation
 
 
@@ -36,19 +37,9 @@ def traffic_cmd(lab: Lab, op: Operation, name: str, rps: float, seconds: float, 
     if not as_json:
         click.echo(f"sending {rps:g} requests/s to {target} for {seconds:g}s …", err=True)
     report = asyncio.run(traffic.run(target, rps, seconds, on_result=None if as_json else _progress(rps)))
-    summary = report.summary()
-    if as_json:
-        emit_json(summary)
-        return
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not as_json:
         click.echo("", err=True)
-    p50 = "-" if summary["p50_ms"] is None else f"{summary['p50_ms']:.1f} ms"
-    p99 = "-" if summary["p99_ms"] is None else f"{summary['p99_ms']:.1f} ms"
-    click.echo(f"{summary['requests']} requests in {report.seconds:.1f}s, {summary['errors']} errors, p50 {p50}, p99 {p99}")
-    click.echo("  answers: " + ", ".join(f"{k} × {v}" for k, v in report.statuses().most_common()))
-    tasks = report.tasks()
-    if tasks:
-        click.echo("  served by: " + ", ".join(f"{k[:8]} × {v}" for k, v in tasks.most_common()))
+    print_reply(op, present.reply(op, present.traffic_answer(name, url, report)))
 
 
 def _progress(rps: float):

@@ -49,7 +49,8 @@ class UnsupportedFeatureException(SandboxError):
 
 
 class LimitExceededException(SandboxError):
-    """A workshop quota refused the change (ECS's own name for "the limit for the resource was exceeded")."""
+    """A limit refused the change: a workshop quota, or revisions per family (ECS's own name for
+    "the limit for the resource was exceeded")."""
 
     code = "LimitExceededException"
 

@@ -23,8 +23,9 @@ def unable_to_start(service: str) -> str:
     return f"(service {service}) is unable to consistently start tasks successfully."
 
 
-def unable_to_place(service: str, reason: str) -> str:
-    return f"(service {service}) was unable to place a task. Reason: {reason}"
+def failed_to_launch(service: str, reason: str) -> str:
+    """A placed task that could not start (its image missing, its container refused): not a placement failure."""
+    return f"(service {service}) failed to launch a task with (error {reason})."
 
 
 def unable_to_place_task(service: str, why: str) -> str:

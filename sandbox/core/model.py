@@ -7,7 +7,7 @@ store can persist it atomically.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from sandbox.autoscaling.record import Autoscaling
@@ -97,6 +97,88 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
+class PortMapping:
+    """One published port: `host_port` 0 means a free port of 127.0.0.1, as hostPort 0 does in bridge mode."""
+
+    container_port: int
+    host_port: int = 0
+    protocol: str = "tcp"
+
+
+TASK_VOLUME = "task"
+"""A Docker volume of the task's own, removed with its container (ECS's task-scoped and bind-without-path volumes)."""
+SHARED_VOLUME = "shared"
+"""A Docker volume of the sandbox, kept across tasks until `sandbox down` (shared scope, EFS and other file systems)."""
+HOST_FOLDER = "host"
+"""A folder of the sandbox's own, bind-mounted (host.sourcePath under the sandbox's folder)."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A container path backed by one of the task definition's volumes, as the runtime provides it."""
+
+    kind: str
+    source: str
+    """The volume's name (TASK_VOLUME, SHARED_VOLUME) or the folder's path (HOST_FOLDER)."""
+    target: str
+    read_only: bool = False
+    autoprovision: bool = True
+    """SHARED_VOLUME only: create it when missing (ECS's dockerVolumeConfiguration.autoprovision)."""
+
+
+@dataclass(frozen=True)
+class ContainerSettings:
+    """What else of the container definition the runtime applies: RegisterTaskDefinition's members
+    that change how the one container runs. Empty for the sandbox's own YAML task definitions."""
+
+    entry_point: tuple[str, ...] | None = None
+    working_directory: str | None = None
+    user: str | None = None
+    hostname: str | None = None
+    stop_timeout: int | None = None
+    memory_limit: int | None = None
+    """The hard limit in MiB, when it is not the memory the task reserves (memoryReservation given)."""
+    memory_reservation: int | None = None
+    cpu_limit: int | None = None
+    """Task-level cpu: a hard cap in CPU units, as ECS enforces it on Linux instances."""
+    ports: tuple[PortMapping, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    ulimits: tuple[tuple[str, int, int], ...] = ()
+    docker_labels: tuple[tuple[str, str], ...] = ()
+    dns_servers: tuple[str, ...] = ()
+    dns_search_domains: tuple[str, ...] = ()
+    extra_hosts: tuple[tuple[str, str], ...] = ()
+    system_controls: tuple[tuple[str, str], ...] = ()
+    tmpfs: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    init_process: bool = False
+    shared_memory_size: int | None = None
+    max_swap: int | None = None
+    swappiness: int | None = None
+    interactive: bool = False
+    pseudo_terminal: bool = False
+    disable_networking: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The members that differ from an empty container's, in JSON's types."""
+        empty = asdict(ContainerSettings())
+        return {k: v for k, v in asdict(self).items() if v != empty[k]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContainerSettings:
+        known = {f.name for f in fields(cls)}
+        values = {k: _frozen(v) for k, v in data.items() if k in known}
+        values["ports"] = tuple(PortMapping(*p) if isinstance(p, tuple) else PortMapping(**p)
+                                for p in data.get("ports") or ())
+        values["mounts"] = tuple(Mount(*m) if isinstance(m, tuple) else Mount(**m) for m in data.get("mounts") or ())
+        return cls(**values)
+
+
+def _frozen(value: Any) -> Any:
+    """JSON's lists back as the tuples a frozen record holds."""
+    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
+
+
+@dataclass(frozen=True)
 class TaskDefinition:
     """One revision of a task definition family (a single essential container)."""
 
@@ -106,7 +188,9 @@ class TaskDefinition:
     command: tuple[str, ...] = ()
     environment: tuple[tuple[str, str], ...] = ()
     cpu: int = 128
+    """CPU units the task reserves (task-level cpu, else the container's)."""
     memory: int = 64
+    """MiB the task reserves (task-level memory, else the container's memoryReservation or memory)."""
     container_port: int | None = None
     health_check: HealthCheck | None = None
     status: str = ACTIVE
@@ -114,14 +198,44 @@ class TaskDefinition:
     description: str = ""
     network_mode: str = "bridge"
     """bridge (ports published on 127.0.0.1), host, none, or awsvpc (an address of its own)."""
+    container_name: str = ""
+    """The container's name; the family's when empty (the sandbox's YAML task definitions)."""
+    settings: ContainerSettings = field(default_factory=ContainerSettings)
+    placement_constraints: tuple[tuple[str, str], ...] = ()
+    """The task definition's memberOf constraints, as (type, expression); they apply to every task of it."""
+    definition: dict[str, Any] | None = None
+    """The RegisterTaskDefinition request as registered (without tags): what DescribeTaskDefinition
+    echoes. None for the sandbox's YAML task definitions."""
+    tags: tuple[tuple[str, str], ...] = ()
+    deregistered_at: float | None = None
+    delete_requested_at: float | None = None
 
     @property
     def ref(self) -> str:
         """`family:revision`, the form the CLI and the labels use."""
         return f"{self.family}:{self.revision}"
 
+    @property
+    def container(self) -> str:
+        """The container's name, as DescribeTasks and load balancers name it."""
+        return self.container_name or self.family
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> TaskDefinition:
+        """What one task runs: RunTask's containerOverrides of command and environment applied."""
+        mine = [o for o in (overrides or {}).get("containerOverrides") or [] if o.get("name") == self.container]
+        if not mine:
+            return self
+        changed: dict[str, Any] = {}
+        if mine[0].get("command"):
+            changed["command"] = tuple(mine[0]["command"])
+        if mine[0].get("environment"):
+            merged = dict(self.environment)
+            merged.update((e["name"], e["value"]) for e in mine[0]["environment"])
+            changed["environment"] = tuple(merged.items())
+        return replace(self, **changed)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "family": self.family,
             "revision": self.revision,
             "image": self.image,
@@ -136,6 +250,15 @@ class TaskDefinition:
             "description": self.description,
             "networkMode": self.network_mode,
         }
+        # Written only when set, so the state of a sandbox of YAML task definitions reads as before.
+        extras = {
+            "containerName": self.container_name, "settings": self.settings.to_dict(),
+            "placementConstraints": [list(c) for c in self.placement_constraints],
+            "definition": self.definition, "tags": [{"key": k, "value": v} for k, v in self.tags],
+            "deregisteredAt": self.deregistered_at, "deleteRequestedAt": self.delete_requested_at,
+        }
+        data.update({k: v for k, v in extras.items() if v})
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaskDefinition:
@@ -154,6 +277,13 @@ class TaskDefinition:
             registered_at=float(data.get("registeredAt", 0.0)),
             description=data.get("description", ""),
             network_mode=data.get("networkMode", "bridge"),
+            container_name=data.get("containerName", ""),
+            settings=ContainerSettings.from_dict(data.get("settings") or {}),
+            placement_constraints=tuple(tuple(c) for c in data.get("placementConstraints") or ()),
+            definition=data.get("definition"),
+            tags=tuple((t["key"], t["value"]) for t in data.get("tags") or ()),
+            deregistered_at=data.get("deregisteredAt"),
+            delete_requested_at=data.get("deleteRequestedAt"),
         )
 
 
@@ -248,6 +378,8 @@ class Instance:
     """ACTIVE or DRAINING (as ECS container instances)."""
     zone_failed: bool = False
     """The whole zone is down (simulated); nothing runs or is placed here."""
+    registered_at: float = 0.0
+    tags: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -298,6 +430,11 @@ class Service:
     """Target-tracking policy (metric, target, min, max, cooldowns) and how it has gone; None without one."""
     health_check_grace_seconds: int = 0
     """ECS's healthCheckGracePeriodSeconds: how long after a task starts failed health checks are ignored."""
+    tags: list[dict[str, str]] = field(default_factory=list)
+    propagate_tags: str = "NONE"
+    """NONE, SERVICE or TASK_DEFINITION: whose tags a new task of the service gets."""
+    enable_managed_tags: bool = False
+    """ECS's enableECSManagedTags: new tasks get aws:ecs:clusterName and aws:ecs:serviceName."""
 
     @property
     def primary(self) -> Deployment | None:
@@ -334,6 +471,9 @@ class Service:
             "loadBalancer": self.load_balancer.to_dict() if self.load_balancer else None,
             "autoscaling": self.autoscaling.to_dict() if self.autoscaling else None,
             "healthCheckGracePeriodSeconds": self.health_check_grace_seconds,
+            "tags": self.tags,
+            "propagateTags": self.propagate_tags,
+            "enableECSManagedTags": self.enable_managed_tags,
         }
 
     @classmethod
@@ -357,6 +497,9 @@ class Service:
             load_balancer=LoadBalancer.from_dict(data["loadBalancer"]) if data.get("loadBalancer") else None,
             autoscaling=Autoscaling.from_dict(data["autoscaling"]) if data.get("autoscaling") else None,
             health_check_grace_seconds=int(data.get("healthCheckGracePeriodSeconds", 0)),
+            tags=list(data.get("tags") or []),
+            propagate_tags=data.get("propagateTags", "NONE"),
+            enable_managed_tags=bool(data.get("enableECSManagedTags", False)),
         )
 
 
@@ -395,6 +538,13 @@ class Task:
     zone: str | None = None
     target_health: str | None = None
     """The load balancer's view of this task (initial, healthy, unhealthy, draining); None without one."""
+    started_by: str | None = None
+    """RunTask's startedBy; a service's tasks are started by their deployment (deployment_id)."""
+    overrides: dict[str, Any] | None = None
+    """RunTask's overrides, as given (ECS's TaskOverride shape)."""
+    tags: list[dict[str, str]] = field(default_factory=list)
+    network_bindings: list[dict[str, Any]] = field(default_factory=list)
+    """Every published port, as ECS's networkBindings (bindIP, containerPort, hostPort, protocol)."""
 
     @property
     def group(self) -> str:
@@ -425,6 +575,7 @@ class Cluster:
     name: str
     status: str = ACTIVE
     created_at: float = 0.0
+    tags: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
-from sandbox.core.model import HealthCheck
+from sandbox.core.model import ContainerSettings, HealthCheck
 
 # Labels carried by everything we create; they are how ownership is decided.
 LABEL_SANDBOX = "servicelab.sandbox"
@@ -74,6 +74,8 @@ class LaunchSpec:
     instance_id: str | None = None
     zone: str | None = None
     network_mode: str = "bridge"
+    settings: ContainerSettings = field(default_factory=ContainerSettings)
+    """The rest of the container definition (entry point, ports, volumes, limits, …); the Docker runtime applies it."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -99,6 +101,8 @@ class Launched:
     container_id: str
     host_port: int | None = None
     started_at: float | None = None
+    bindings: tuple[dict, ...] = ()
+    """Every published port as ECS's networkBindings, when there is more than containerPort's."""
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,12 @@ import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Iterator
 
 import docker
 import docker.errors
+import docker.types
 import docker.utils
 import requests
 import urllib3
@@ -45,6 +47,9 @@ from .base import (
     RuntimeUnavailable,
     Stats,
 )
+from .process import DEMO_IMAGE, image_repository
+from sandbox.core.model import HOST_FOLDER, SHARED_VOLUME, Mount, PortMapping
+from sandbox.state import paths
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +132,41 @@ def _host_port(ports) -> int | None:
     return None
 
 
+def _port_mappings(spec: LaunchSpec) -> tuple[PortMapping, ...]:
+    """The task definition's port mappings; a YAML one's is its containerPort on a free port."""
+    return spec.settings.ports or ((PortMapping(spec.container_port),) if spec.container_port else ())
+
+
+def _bindings(spec: LaunchSpec, published: dict) -> list[dict]:
+    """ECS's networkBindings: every mapping with the host port the engine gave it."""
+    out = []
+    for mapping in _port_mappings(spec):
+        if spec.network_mode == "host":
+            hosts = [mapping.container_port]
+        else:
+            key = f"{mapping.container_port}/{mapping.protocol}"
+            hosts = sorted({int(b["HostPort"]) for b in published.get(key) or [] if b.get("HostPort")})
+        out.extend({"bindIP": "127.0.0.1", "containerPort": mapping.container_port, "hostPort": host,
+                    "protocol": mapping.protocol} for host in hosts)
+    return out
+
+
+LABEL_STOP_TIMEOUT = "servicelab.stop-timeout"
+"""The task definition's stopTimeout, kept on the container (docker-py's create cannot set StopTimeout)."""
+
+
+def _stop_label(spec: LaunchSpec) -> dict[str, str]:
+    return {LABEL_STOP_TIMEOUT: str(spec.settings.stop_timeout)} if spec.settings.stop_timeout is not None else {}
+
+
+def missing_image(image: str) -> str:
+    """Which image is missing, and how to get it: the sandbox never pulls."""
+    if image_repository(image) == DEMO_IMAGE:
+        return f"image {image} is not on this machine; build it with `servicelab sandbox prepare`"
+    return (f"image {image} is not on this machine, and the sandbox never pulls one; get it with "
+            f"`docker pull {image}` (or build it), and the service's next try starts it")
+
+
 def _health(status: str) -> str:
     if "(unhealthy)" in status:
         return HEALTH_UNHEALTHY
@@ -204,20 +244,27 @@ class DockerRuntime:
     def container_name(self, task_id: str) -> str:
         return _NAME_CHARS.sub("-", f"sl-{self.sandbox}-{task_id[:12]}")
 
+    def _labels(self) -> dict[str, str]:
+        """What marks a container, volume or network as this sandbox's."""
+        return {LABEL_SANDBOX: self.sandbox, **({LABEL_HOME: self.home} if self.home else {})}
+
     def _create_args(self, spec: LaunchSpec) -> dict:
         env = dict(spec.environment)
+        ours = {**spec.labels, LABEL_HOME: self.home} if self.home else spec.labels
         args: dict = {
             "image": spec.image,
             "name": self.container_name(spec.task_id),
-            "labels": {**spec.labels, LABEL_HOME: self.home} if self.home else spec.labels,
+            # The task definition's dockerLabels, and ours over them (servicelab.* are refused at registration).
+            "labels": {**dict(spec.settings.docker_labels), **ours, **_stop_label(spec)},
             "detach": True,
-            "mem_limit": f"{spec.memory}m",
+            "mem_limit": f"{spec.settings.memory_limit or spec.memory}m",
         }
         if spec.command:
             args["command"] = list(spec.command)
         if spec.cpu:
             args["cpu_shares"] = spec.cpu  # ECS cpu units are Docker's relative shares (1024 = 1 vCPU)
         args.update(HARDENING)
+        args.update(self._container_settings(spec))
         if spec.network_mode == "host":
             # The host's own stack: the task binds loopback only, with or without a containerPort
             # (the demo task's default port too), and a second task on the same port collides, as
@@ -234,8 +281,13 @@ class DockerRuntime:
                 args["network"] = self._vpc_network()
             if spec.container_port:
                 env["PORT"] = str(spec.container_port)
+            ports: dict[str, list] = {}
+            for mapping in _port_mappings(spec):
                 # Loopback only: a tutorial sandbox must not be reachable from the network.
-                args["ports"] = {f"{spec.container_port}/tcp": ("127.0.0.1", None)}
+                ports.setdefault(f"{mapping.container_port}/{mapping.protocol}", []).append(
+                    ("127.0.0.1", mapping.host_port or None))
+            if ports:
+                args["ports"] = ports
         args["environment"] = env
         if spec.health_check:
             hc = spec.health_check
@@ -252,6 +304,68 @@ class DockerRuntime:
             }
         return args
 
+    def _container_settings(self, spec: LaunchSpec) -> dict:
+        """docker create's arguments for the rest of the container definition (ContainerSettings)."""
+        s = spec.settings
+        args: dict = {key: value for key, value in (
+            ("entrypoint", list(s.entry_point) if s.entry_point is not None else None),
+            ("working_dir", s.working_directory), ("user", s.user), ("hostname", s.hostname),
+            ("mem_reservation", f"{s.memory_reservation}m" if s.memory_reservation else None),
+            # Task-level cpu is a hard cap on Linux instances; Docker counts it in CPUs of this machine.
+            ("nano_cpus", min(s.cpu_limit * 10**9 // 1024, (os.cpu_count() or 1) * 10**9) if s.cpu_limit else None),
+            ("ulimits", [docker.types.Ulimit(name=n, soft=soft, hard=hard) for n, soft, hard in s.ulimits] or None),
+            ("dns", list(s.dns_servers) or None), ("dns_search", list(s.dns_search_domains) or None),
+            ("extra_hosts", dict(s.extra_hosts) or None), ("sysctls", dict(s.system_controls) or None),
+            ("init", s.init_process or None),
+            ("shm_size", f"{s.shared_memory_size}m" if s.shared_memory_size else None),
+            ("memswap_limit", f"{(s.memory_limit or spec.memory) + s.max_swap}m" if s.max_swap is not None else None),
+            ("mem_swappiness", s.swappiness), ("stdin_open", s.interactive or None),
+            ("tty", s.pseudo_terminal or None), ("network_disabled", s.disable_networking or None),
+        ) if value is not None}
+        if s.tmpfs:
+            args["tmpfs"] = {**HARDENING["tmpfs"], **{path: ",".join((f"size={size}m", *options))
+                                                      for path, size, options in s.tmpfs}}
+        if s.mounts:
+            args["mounts"] = [self._mount(m) for m in s.mounts]
+        return args
+
+    def _mount(self, mount: Mount) -> docker.types.Mount:
+        if mount.kind == HOST_FOLDER:
+            return docker.types.Mount(mount.target, self._host_folder(mount.source), type="bind", read_only=mount.read_only)
+        if mount.kind == SHARED_VOLUME:
+            return docker.types.Mount(mount.target, self._shared_volume(mount), type="volume", read_only=mount.read_only)
+        # The task's own volume: anonymous, so it goes when the container is removed.
+        return docker.types.Mount(mount.target, None, type="volume", read_only=mount.read_only, labels=self._labels())
+
+    def _host_folder(self, path: str) -> str:
+        """A folder under the sandbox's own, checked again here: the state file could have been edited."""
+        root = paths.sandbox_dir(self.sandbox, Path(self.home)).resolve() if self.home else None
+        resolved = Path(path).resolve()
+        if root is None or not (resolved == root or root in resolved.parents):
+            raise LaunchFailed(f"host folder {path} is outside the sandbox's folder; the sandbox mounts no other folder")
+        return str(resolved)
+
+    def _shared_volume(self, mount: Mount) -> str:
+        """The sandbox's volume of that name, created when missing if the task definition says so."""
+        name = _NAME_CHARS.sub("-", f"sl-{self.sandbox}-{mount.source}")
+        with self._engine("look up a volume"):
+            try:
+                labels = self.client.api.inspect_volume(name).get("Labels") or {}
+            except docker.errors.NotFound:
+                if not mount.autoprovision:
+                    raise LaunchFailed(
+                        f"volume {name} does not exist and autoprovision is false; set autoprovision true, or create "
+                        f"it: docker volume create --label {LABEL_SANDBOX}={self.sandbox} {name}") from None
+                try:
+                    self.client.api.create_volume(name, driver="local", labels=self._labels())
+                except docker.errors.APIError as exc:
+                    if "already exists" not in api_reason(exc):  # a concurrent launch made it first
+                        raise
+                return name
+        if not self._mine(labels):
+            raise LaunchFailed(f"volume {name} does not belong to sandbox {self.sandbox}; leaving it alone")
+        return name
+
     def launch(self, spec: LaunchSpec) -> Launched:
         container = None
         try:
@@ -259,7 +373,7 @@ class DockerRuntime:
             try:
                 container = self.client.containers.create(**self._create_args(spec))
             except docker.errors.ImageNotFound:
-                raise ImageMissing(f"image {spec.image} is not on this machine; run `servicelab sandbox prepare`") from None
+                raise ImageMissing(missing_image(spec.image)) from None
             with self._lock:
                 self._ours.add(container.id)
             container.start()
@@ -273,14 +387,17 @@ class DockerRuntime:
         except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
             self._discard_failed(container)
             raise RuntimeUnavailable(unavailable_message(exc)) from None
-        settings = container.attrs.get("NetworkSettings") or {}
-        host_port = _host_port(settings.get("Ports"))
+        published = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+        bindings = _bindings(spec, published)
+        host_port = next((b["hostPort"] for b in bindings if b["containerPort"] == spec.container_port
+                          and b["protocol"] == "tcp"), _host_port(published))
         if spec.network_mode == "host":
             host_port = spec.container_port
         return Launched(
             container_id=container.id,
             host_port=host_port,
             started_at=parse_time(container.attrs.get("State", {}).get("StartedAt")),
+            bindings=tuple(bindings) if spec.settings.ports else (),
         )
 
     def _discard_failed(self, container) -> None:
@@ -288,7 +405,7 @@ class DockerRuntime:
         if container is None:
             return
         try:
-            self.client.api.remove_container(container.id, force=True)
+            self.client.api.remove_container(container.id, force=True, v=True)
         except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
             log.warning("could not remove failed container %s: %s", container.id[:12], exc)
         self._forget(container.id)
@@ -299,8 +416,11 @@ class DockerRuntime:
             return None
         with self._engine("stop a container"):
             try:
+                # The task definition's stopTimeout, when it has one, as the ECS agent honours it.
+                labels = (self.client.api.inspect_container(container_id).get("Config") or {}).get("Labels") or {}
+                own = labels.get(LABEL_STOP_TIMEOUT, "")
                 # Docker takes whole seconds; the HTTP timeout grows by the same amount.
-                self.client.api.stop(container_id, timeout=max(1, math.ceil(timeout)))
+                self.client.api.stop(container_id, timeout=int(own) if own.isdigit() else max(1, math.ceil(timeout)))
                 state = self.client.api.inspect_container(container_id)["State"]
             except docker.errors.NotFound:
                 return None
@@ -311,7 +431,8 @@ class DockerRuntime:
             return
         with self._engine("remove a container"):
             try:
-                self.client.api.remove_container(container_id, force=True)
+                # v: the task's own volumes go with it, as ECS removes a task's Docker volumes.
+                self.client.api.remove_container(container_id, force=True, v=True)
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as exc:
@@ -529,15 +650,25 @@ class DockerRuntime:
                 self.client.api.inspect_network(name)
             except docker.errors.NotFound:
                 try:
-                    labels = {LABEL_SANDBOX: self.sandbox, **({LABEL_HOME: self.home} if self.home else {})}
-                    self.client.api.create_network(name, driver="bridge", labels=labels)
+                    self.client.api.create_network(name, driver="bridge", labels=self._labels())
                 except docker.errors.APIError as exc:
                     if "already exists" not in api_reason(exc):  # a concurrent launch made it first
                         raise
         return name
 
     def release(self) -> None:
-        """Remove the sandbox's networks (only those carrying its label)."""
+        """Remove the sandbox's networks and volumes (only those carrying its label)."""
+        with self._engine("remove the sandbox's volumes"):
+            listed = self.client.api.volumes(filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"}) or {}
+            for volume in listed.get("Volumes") or []:
+                if not self._mine(volume.get("Labels") or {}):
+                    continue
+                try:
+                    self.client.api.remove_volume(volume["Name"], force=True)
+                except docker.errors.NotFound:
+                    pass
+                except docker.errors.APIError as exc:
+                    log.warning("could not remove volume %s: %s", volume["Name"], api_reason(exc))
         with self._engine("remove the sandbox's networks"):
             for network in self.client.api.networks(filters={"label": f"{LABEL_SANDBOX}={self.sandbox}"}):
                 if not self._mine(network.get("Labels") or {}):

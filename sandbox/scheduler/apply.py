@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
+from sandbox.core import tags
 from sandbox.core.model import DEACTIVATING, DEPROVISIONING, NOT_YET_RUNNING, PENDING, STOPPED, Service, Task
 from sandbox.state.store import Store
 from .executor import TaskExecutor
@@ -63,15 +64,20 @@ def _start(store: Store, service: Service | None, plan: Plan, now: float, execut
         store.tasks[task_id].set_status(PENDING)
         launches.append(executor.submit_launch(task_id))
     for start in plan.starts:
+        ref = start.task_definition or service.task_definition
+        taskdef = store.task_definition(ref)
         task = Task(
             task_id=start.task_id,
             cluster=service.cluster,
-            task_definition=start.task_definition or service.task_definition,
+            task_definition=ref,
             service=service.name,
             created_at=now,
             deployment_id=start.deployment_id,
             instance_id=start.instance_id,
             zone=start.zone,
+            # As in ECS, a task gets the service's (or task definition's) tags when it is created.
+            tags=tags.for_new_task([], service.propagate_tags, service.tags, taskdef.tags if taskdef else (),
+                                   service.enable_managed_tags, service.cluster, service.name),
         )
         store.tasks[task.task_id] = task
         launches.append(executor.submit_launch(task.task_id))

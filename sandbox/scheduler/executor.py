@@ -111,7 +111,7 @@ class TaskExecutor:
             task.set_status(PENDING)
             spec = None
             if taskdef is not None:
-                spec = self._launch_spec(task, taskdef)
+                spec = self._launch_spec(task, taskdef.with_overrides(task.overrides))
                 task.set_status(ACTIVATING)
             self.store.bump()
         if spec is None:
@@ -128,6 +128,7 @@ class TaskExecutor:
         with self.store.lock:
             task.container_id = launched.container_id
             task.host_port = launched.host_port
+            task.network_bindings = [dict(b) for b in launched.bindings]
             task.started_at = launched.started_at or self.clock.now()
             # Listings that began before now may not show the container yet.
             task.launch_seq = self.listing_seq()
@@ -155,6 +156,7 @@ class TaskExecutor:
             instance_id=task.instance_id,
             zone=task.zone,
             network_mode=taskdef.network_mode,
+            settings=taskdef.settings,
         )
 
     def _failed_to_start(self, task_id: str, reason: str) -> None:
@@ -167,7 +169,7 @@ class TaskExecutor:
             if task.service:
                 service = self.store.service(task.cluster, task.service)
                 if service is not None:
-                    message = wording.unable_to_place(task.service, reason)
+                    message = wording.failed_to_launch(task.service, reason)
                     if not (service.events and service.events[0].message == message):
                         service.add_event(message, self.clock.now())
             self.mark_dirty(key_of(task))

@@ -60,6 +60,8 @@ class ControlPlane:
         self._requeue: dict[str, float] = {}
         self._next_resync = 0.0
         self._obs_seq = 0
+        self._inherited: set[str] = set()
+        """Tasks recorded by an earlier process and not yet checked against the engine."""
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -100,20 +102,31 @@ class ControlPlane:
         return self.executor.remove_everything()
 
     def recover(self) -> None:
-        """Reconcile records with what the runtime runs after a (possibly violent) restart."""
+        """Check every recorded task against what the runtime runs, after a (possibly violent) restart.
+
+        Nothing an earlier process recorded is trusted: a task whose container went while no
+        control plane watched is stopped and replaced, whichever way the last one ended.
+        """
+        with self.store.lock:
+            self._inherited = set(self.store.tasks)
         try:
             containers = self.runtime.list_owned()
         except RuntimeUnavailable as exc:
+            # The first pass that reaches the engine does the checking (reconcile_once).
             self._engine_down(str(exc), self.all_keys())
             return
         now = self.clock.now()
         with self.store.lock:
-            reconcile_records(self.store, containers, now, self.executor)
+            self._check_inherited(containers, now)
             self._dirty |= adopt_strangers(self.store, containers, now, self.executor)
             self.store.save()
             self.store.bump()
         self._dirty |= self.all_keys()
         self._wake.set()
+
+    def _check_inherited(self, containers: list[ObservedContainer], now: float) -> None:
+        reconcile_records(self.store, containers, now, self.executor, self._inherited)
+        self._inherited = set()
 
     # -- dirty marking ------------------------------------------------------------------------
     def mark_dirty(self, key: str) -> None:
@@ -186,6 +199,9 @@ class ControlPlane:
             observed = {c.task_id: c for c in containers}
             now = self.clock.now()
             with self.store.lock:
+                if self._inherited:  # the engine was down when this process started
+                    self._check_inherited(containers, now)
+                    due |= self.all_keys() | {keys.RESYNC}
                 if keys.RESYNC in due:
                     self._dirty |= adopt_strangers(self.store, containers, now, self.executor)
                 for key in sorted(due - {keys.RESYNC}):

@@ -37,8 +37,9 @@ def check_sandbox_name(name: str) -> str:
     return name
 
 
-def sandbox_dir(name: str) -> Path:
-    return home() / "sandboxes" / check_sandbox_name(name)
+def sandbox_dir(name: str, in_home: Path | None = None) -> Path:
+    """The sandbox's folder, in `in_home` or in the current home."""
+    return (in_home or home()) / "sandboxes" / check_sandbox_name(name)
 
 
 def ensure_sandbox_dir(name: str) -> Path:

@@ -33,6 +33,7 @@ from sandbox.core.model import (
     DeploymentConfiguration,
 )
 from sandbox.scheduler import placement
+from sandbox.taskdefs import ecs_json
 from sandbox.taskdefs.taskdef_file import TaskDefinitionFileError, _Where, parse_one
 
 Rule = Callable[[Any, str], None]
@@ -143,10 +144,15 @@ FLAG = one_of(True, False)
 WHEN = number(*TIME)
 NAME_RULE = text(NAME.pattern)
 COUNT = whole(0, 2**31 - 1)
+TAGS = items(record({"key": text(most=128), "value": text(most=256)}))
 
 
 def _task_definition_rules(data: dict[str, Any]) -> None:
     """The fields RegisterTaskDefinition takes, by the task definition rules."""
+    if data.get("definition") is not None:
+        # Registered through the API: everything else must be what its request gives.
+        ecs_json.check_stored(data)
+        return
     as_file = {k: data[k] for k in ("family", "revision", "image", "command", "cpu", "memory",
                                     "healthCheck", "networkMode", "description") if data.get(k) is not None}
     as_file["environment"] = {e["name"]: e["value"] for e in data.get("environment") or []}
@@ -157,8 +163,9 @@ def _task_definition_rules(data: dict[str, Any]) -> None:
 
 TASK_DEFINITION = record(
     {"family": NAME_RULE, "revision": whole(1, 1_000_000), "image": text()},
-    {"status": one_of(ACTIVE, INACTIVE), "registeredAt": WHEN, "description": text(),
-     "environment": maybe(items(record({"name": text(), "value": text()})))},
+    {"status": one_of(ACTIVE, INACTIVE, "DELETE_IN_PROGRESS"), "registeredAt": WHEN, "description": text(),
+     "environment": maybe(items(record({"name": text(), "value": text()}))), "tags": TAGS,
+     "deregisteredAt": maybe(WHEN), "deleteRequestedAt": maybe(WHEN)},
     then=_task_definition_rules,
 )
 
@@ -228,9 +235,20 @@ SERVICE = record(
      "placementConstraints": maybe(items(record({"type": text()}, {"expression": text()}))),
      "azRebalancing": FLAG, "schedulingStrategy": one_of("REPLICA", "DAEMON"),
      "loadBalancer": maybe(LOAD_BALANCER), "autoscaling": maybe(AUTOSCALING),
-     "healthCheckGracePeriodSeconds": whole(0, MAX_GRACE_SECONDS)},
+     "healthCheckGracePeriodSeconds": whole(0, MAX_GRACE_SECONDS), "tags": TAGS,
+     "propagateTags": one_of("NONE", "SERVICE", "TASK_DEFINITION"), "enableECSManagedTags": FLAG},
     then=_placement_rules,
 )
+
+def _overrides(value: Any, where: str) -> None:
+    """RunTask's overrides as the API takes them: checked against ECS's model."""
+    from sandbox.api import ecs_model
+
+    try:
+        ecs_model.check_request("RunTask", {"taskDefinition": "x", "overrides": value}, {"taskDefinition": True, "overrides": True})
+    except errors.SandboxError as exc:
+        _fail(where, exc.message)
+
 
 TASK = record(
     {"task_id": text(TASK_ID), "cluster": NAME_RULE, "task_definition": text(REF)},
@@ -242,14 +260,18 @@ TASK = record(
      "launch_seq": COUNT, "logs_tail": text(), "version": COUNT, "deployment_id": maybe(text(ID)),
      "instance_id": maybe(text(ID)), "zone": maybe(text(ID)),
      "target_health": maybe(one_of(target_health.INITIAL, target_health.HEALTHY, target_health.UNHEALTHY,
-                                   target_health.DRAINING))},
+                                   target_health.DRAINING)),
+     "started_by": maybe(text(most=128)), "tags": TAGS, "overrides": maybe(_overrides),
+     "network_bindings": items(record({"bindIP": text(most=64), "containerPort": whole(0, 65535),
+                                       "hostPort": whole(0, 65535), "protocol": one_of("tcp", "udp")}))},
 )
 
-CLUSTER = record({"name": NAME_RULE}, {"status": one_of(ACTIVE, INACTIVE), "created_at": WHEN})
+CLUSTER = record({"name": NAME_RULE}, {"status": one_of(ACTIVE, INACTIVE), "created_at": WHEN, "tags": TAGS})
 
 INSTANCE = record(
     {"id": text(ID), "cluster": NAME_RULE, "zone": text(r"[a-z]{2}-[a-z]+-\d[a-z]")},
-    {"cpu": whole(128, 16384), "memory": whole(128, 65536), "status": one_of(ACTIVE, DRAINING), "zone_failed": FLAG},
+    {"cpu": whole(128, 16384), "memory": whole(128, 65536), "status": one_of(ACTIVE, DRAINING), "zone_failed": FLAG,
+     "registered_at": WHEN, "tags": TAGS},
 )
 
 

@@ -19,7 +19,7 @@ from tutor.lessons import features, lint as lesson_lint
 from tutor.lessons import Lesson, LessonError, default_root, load_lesson, scaffold
 
 root_option = click.option(
-    "--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
     help="The lessons folder (default: the lessons that ship with servicelab).",
 )
 
@@ -130,11 +130,15 @@ def new_cmd(lesson_id: str, root: Path | None, title: str | None) -> None:
 @click.option("--watch", is_flag=True, help="Keep watching the lesson's files and print it again on every change.")
 @click.option("--interval", default=0.5, show_default=True, type=float, help="Seconds between looks at the files.")
 def preview_cmd(lesson_id: str, root: Path | None, watch: bool, interval: float) -> None:
-    """Validate one lesson and print its steps as the app will walk through them."""
+    """Validate one lesson and print its steps as the app will walk through them.
+
+    Exits 1 when the lesson has errors (without --watch, which runs until Ctrl+C).
+    """
     folder = _find(_root(root), lesson_id)
-    click.echo(_preview(folder))
+    text, ok = _preview(folder)
+    click.echo(text)
     if not watch:
-        return
+        sys.exit(0 if ok else 1)
     click.echo(click.style(f"watching {folder} (Ctrl+C to stop)", dim=True), err=True)
     seen = scaffold.stamp(folder)
     try:
@@ -144,7 +148,7 @@ def preview_cmd(lesson_id: str, root: Path | None, watch: bool, interval: float)
             if now != seen:
                 seen = now
                 click.echo(f"\n--- {time.strftime('%H:%M:%S')} changed; reloaded ---")
-                click.echo(_preview(folder))
+                click.echo(_preview(folder)[0])
     except KeyboardInterrupt:
         return
 
@@ -162,15 +166,16 @@ def _find(root: Path, lesson_id: str) -> Path:
     sys.exit(2)
 
 
-def _preview(folder: Path) -> str:
+def _preview(folder: Path) -> tuple[str, bool]:
+    """The lesson as the app walks it, with its errors; and whether it has none."""
     try:
         lesson = load_lesson(folder)
     except LessonError as exc:
-        return f"error: {exc}"
+        return f"error: {exc}", False
     # The whole-set checks too (commands, task definitions, links), but only this lesson's findings.
     report = lesson_lint.check(folder.parent)
     mine = [p for p in report.problems if p.startswith(shown(folder))]
-    return render(lesson) + "".join(f"\nerror: {p}" for p in mine)
+    return render(lesson) + "".join(f"\nerror: {p}" for p in mine), not mine
 
 
 def render(lesson: Lesson) -> str:

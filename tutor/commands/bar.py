@@ -15,8 +15,12 @@ from sandbox.cli.operations import APP, DEFAULT_CLUSTER, CommandError, Operation
 from .aws import parse_aws
 from .grammar import parse_cli, supported
 
-APP_WORDS = {"help": "show every key and command", "clear": "clear the output"}
+APP_WORDS = {"help": "show every key and command", "clear": "clear the output",
+             "slow-motion": "slow motion on or off (the w key): each new task status stays a moment"}
 """What only the app does, typed as one word."""
+APP_WORD_VALUES = {"slow-motion": ("on", "off")}
+"""The words an app word may take after it (one at most; none toggles)."""
+ALIASES = {"slowmo": "slow-motion"}
 
 HELP_OPTIONS = ("-h", "--help")
 
@@ -50,6 +54,8 @@ def parse(line: str, cluster: str = DEFAULT_CLUSTER, placeholders: dict[str, str
         words = words[1:]
     if _asks_for_help(words):
         words = ["help"]
+    if words and words[0] in ALIASES:
+        words = [ALIASES[words[0]], *words[1:]]
     if words and words[0] in APP_WORDS:
         return _app_word(words, cluster)
     return parse_cli(words, cluster)
@@ -62,7 +68,12 @@ def _asks_for_help(words: list[str]) -> bool:
 
 
 def _app_word(words: list[str], cluster: str) -> Operation:
-    word = words[0]
-    if len(words) > 1:
-        raise CommandError(f"{word} takes nothing after it; got {' '.join(words[1:])}")
-    return Operation(APP, word, {"cluster": cluster}, word, None, APP_WORDS[word])
+    word, rest = words[0], words[1:]
+    allowed = APP_WORD_VALUES.get(word, ())
+    if len(rest) > 1 or (rest and rest[0] not in allowed):
+        takes = f"{' or '.join(allowed)}, or nothing" if allowed else "nothing"
+        raise CommandError(f"{word} takes {takes} after it; got {' '.join(rest)}")
+    params: dict[str, object] = {"cluster": cluster}
+    if allowed:
+        params["on"] = None if not rest else rest[0] == "on"
+    return Operation(APP, word, params, " ".join(words), None, APP_WORDS[word])

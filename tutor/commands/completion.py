@@ -15,7 +15,7 @@ from click.shell_completion import ShellComplete
 from sandbox.cli.completion import Names
 
 from .aws import FORMS, xform
-from .bar import APP_WORDS
+from .bar import APP_WORD_VALUES, APP_WORDS
 from .grammar import FIRST, program, top_names
 
 
@@ -58,6 +58,8 @@ def _next_words(words: list[str], partial: str, names: Names) -> list[str]:
         words = words[1:]
     if not words and not partial.startswith("-"):
         return _top_words()
+    if words and words[0] in APP_WORDS:
+        return list(APP_WORD_VALUES.get(words[0], ())) if len(words) == 1 else []
     if not _is_command_path(words):
         return []
     found = _click_words(words, partial, names)

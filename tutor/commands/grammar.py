@@ -2,9 +2,9 @@
 
 So anything the CLI accepts the bar accepts, with the same option names and the same errors.
 A command that means one Operation (`OpCommand`) gives the bar that Operation, built by the
-same function the CLI's callback uses. The others (cheatsheet, review, lessons…) belong to a
-terminal: the bar accepts them and says where they run, except the few that would take the
-app's own sandbox away, which it refuses.
+same function the CLI's callback uses. `cheatsheet` and `review` open the app's own screens for
+them. The others (lessons, progress…) belong to a terminal: the bar accepts them and says where
+they run, except the few that would take the app's own sandbox away, which it refuses.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ REFUSED = {
 }
 """Commands that would pull the app's own sandbox from under it: why not, and what to do instead."""
 
-IN_THE_APP = {
-    "cheatsheet": "here, i opens the cheat sheet",
-    "review": "here, r on the home screen reviews the cards due",
+ELSEWHERE_IN_THE_APP = {
+    "cheatsheet": "here, cheatsheet opens the cheat sheet (or press i)",
+    "review": "here, review opens the flashcards due (or r on the home screen)",
     "aws-env": "here, A shows the same lines",
     "progress": "here, the home screen shows your progress",
 }
-"""Terminal commands that the app does its own way: how."""
+"""Terminal commands that the app does its own way: how (said when a line cannot be done here as typed)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,7 +65,10 @@ def parse_cli(words: list[str], cluster: str) -> Operation:
     """The Operation a `servicelab` line (without the word servicelab) means; CommandError otherwise."""
     found = resolve(words, cluster)
     if isinstance(found.command, OpCommand):
-        return found.command.build(found.cluster, found.ctx.params)
+        return found.command.operation_for(found.cluster, found.ctx.params)
+    in_the_app = IN_THE_APP.get(found.path)
+    if in_the_app is not None and not found.ctx.params.get("as_json"):
+        return in_the_app(found)
     return _terminal(found)
 
 
@@ -148,10 +151,28 @@ def _context(command: click.Command, path: tuple[str, ...], args: list[str], par
         raise CommandError(f"{' '.join(path)}: {exc.format_message()} (usage: {usage(path, command)})") from None
 
 
+def _cheatsheet(found: Resolved) -> Operation:
+    query = " ".join(found.ctx.params.get("query") or ())
+    return Operation(APP, "cheatsheet", {"cluster": found.cluster, "query": query},
+                     cli_line(found.cluster, *found.words), None,
+                     f"open the cheat sheet at {query!r}" if query else "open the cheat sheet")
+
+
+def _review(found: Resolved) -> Operation:
+    everything = bool(found.ctx.params.get("include_all"))
+    return Operation(APP, "review", {"cluster": found.cluster, "all": everything},
+                     cli_line(found.cluster, *found.words), None,
+                     "review the flashcards due" + (", of every lesson" if everything else ""))
+
+
+IN_THE_APP = {("cheatsheet",): _cheatsheet, ("review",): _review}
+"""Tutor commands the app does itself, on a screen of its own (with --json they are for a terminal)."""
+
+
 def _terminal(found: Resolved) -> Operation:
     """A command for a terminal: accepted, and the answer says where it runs."""
     line = cli_line(found.cluster, *found.words)
-    hint = IN_THE_APP.get(found.path[0])
+    hint = ELSEWHERE_IN_THE_APP.get(found.path[0])
     note = f"{line} runs in a terminal, not in the app" + (f"; {hint}" if hint else "")
     return Operation(APP, "terminal", {"cluster": found.cluster, "argv": list(found.words)}, line, None,
                      f"{' '.join(found.path)} runs in a terminal", notes=(note,))
@@ -176,7 +197,7 @@ def supported() -> str:
         subs = command.list_commands(ctx) if isinstance(command, click.Group) else []
         ours.append(f"{name} {{{','.join(subs)}}}" if subs else name)
     others = [name for name in top_names() if name not in FIRST]
-    return (f"supported: {', '.join(ours)}, help, clear; aws ecs {{{','.join(aws_names())}}}; "
+    return (f"supported: {', '.join(ours)}, help, clear, slow-motion [on|off]; aws ecs {{{','.join(aws_names())}}}; "
             f"also: {', '.join(others)}")
 
 
@@ -190,12 +211,16 @@ class CliCommand:
 
 
 def cli_commands() -> list[CliCommand]:
-    """Every command that means an Operation, in the order of `top_names`, then help and clear."""
+    """Every command that means an Operation, in the order of `top_names`, then the app's own ones."""
     found: list[CliCommand] = []
     for path, command in _leaves(program(), ()):
         if isinstance(command, OpCommand):
             found.append(CliCommand(path, usage(path, command), command.get_short_help_str(limit=90)))
-    return found + [CliCommand(("help",), "servicelab help", "every key and command"),
+    return found + [CliCommand(("cheatsheet",), "servicelab cheatsheet [QUERY]", "open the cheat sheet at QUERY"),
+                    CliCommand(("review",), "servicelab review [--all]", "review the flashcards due"),
+                    CliCommand(("slow-motion",), "servicelab slow-motion [on|off]",
+                               "each new task status stays a moment (the w key; also: slowmo)"),
+                    CliCommand(("help",), "servicelab help", "every key and command"),
                     CliCommand(("clear",), "servicelab clear", "clear the output")]
 
 

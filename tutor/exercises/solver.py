@@ -31,7 +31,7 @@ from tutor.checks import spec as checks
 from tutor.lessons import features
 from tutor.exercises import reset
 from tutor.exercises.session import ExerciseSession
-from tutor.lessons import Exercise, Lesson
+from tutor.lessons import Exercise, Lesson, modes
 from tutor.exercises.runner import CommandFailed, Runner
 from tutor.checks.timeline import Recorder, Timeline
 
@@ -48,7 +48,7 @@ class Outcome:
     failed_before: bool | None = None
     passed_after: bool | None = None
     seconds: float = 0.0
-    kind: str = "exercise"
+    kind: str = modes.EXERCISE
     skipped: str | None = None
     symptoms_shown: bool | None = None
     defects: list[str] = field(default_factory=list)
@@ -139,7 +139,7 @@ def _solve_one(lesson: Lesson, step_id: str, exercise: Exercise, box: LessonSand
         session.restart()
         _settle(box)
         moment = "before the learner did anything"
-        if exercise.kind == "pitfall":
+        if exercise.kind == modes.PITFALL:
             # A pitfall's checks judge the fix, so they must fail once the mistake is made.
             runner.run_script(exercise.mistake)
             symptoms = _wait_all(session.symptoms, box, exercise.timeout)

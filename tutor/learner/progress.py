@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from sandbox.state import atomic, paths
 
-from tutor.lessons import Step
+from tutor.lessons import Lesson, Step
 from tutor.lessons.modes import EXERCISES, PREDICTIONS, QUIZ_ANSWERS
 from tutor.lessons.modes.exercise import ExerciseRecord, parse_records
 from tutor.lessons.modes.predict import Prediction, parse_predictions
@@ -31,6 +31,11 @@ NOT_STARTED = "not started"
 IN_PROGRESS = "in progress"
 DONE = "done"
 STATUSES = (NOT_STARTED, IN_PROGRESS, DONE)
+"""What the file stores. A lesson is done once the learner went past its last step *and* every
+exercise and pitfall lab in it passed; until both, the file says in progress."""
+DONE_WITH_GAPS = "done with gaps"
+"""Shown, never stored: past the last step, but an exercise or pitfall lab has not passed (`status_of`).
+Files written before this existed may say done for such a lesson; they read as done with gaps."""
 
 Clock = Callable[[], datetime]
 
@@ -60,6 +65,9 @@ class LessonProgress:
     started_at: str | None = None
     updated_at: str | None = None
     completed_at: str | None = None
+    """When the lesson became done (older files: when the learner went past its last step)."""
+    finished_at: str | None = None
+    """When the learner first went past the last step, passed exercises or not."""
     predictions: dict[str, Prediction] = field(default_factory=dict)
     """Step id to the learner's first answer (myth steps record theirs here too: 0 true, 1 false)."""
     quiz: dict[str, dict[str, QuizAnswer]] = field(default_factory=dict)
@@ -74,6 +82,24 @@ class LessonProgress:
         sections = {PREDICTIONS: self.predictions, QUIZ_ANSWERS: self.quiz, EXERCISES: self.exercises}
         return sections[step.mode.section].get(step.id)
 
+    @property
+    def finished(self) -> bool:
+        """Went past the last step (a file from before `finished_at` existed says so with done)."""
+        return self.finished_at is not None or self.status == DONE
+
+    def gaps(self, lesson: Lesson) -> list[int]:
+        """Indexes of the lesson's exercise and pitfall steps that have not passed, in order."""
+        return [n for n, step in enumerate(lesson.steps) if step.exercise is not None
+                and (self.exercises.get(step.id) is None or self.exercises[step.id].passed_at is None)]
+
+    def status_of(self, lesson: Lesson) -> str:
+        """Not started, in progress, done with gaps, or done: what the learner is shown."""
+        if self.status == NOT_STARTED:
+            return NOT_STARTED
+        if not self.finished:
+            return IN_PROGRESS
+        return DONE_WITH_GAPS if self.gaps(lesson) else DONE
+
     def quiz_score(self) -> tuple[int, int]:
         """(first answers that were right, questions answered) over the lesson's quizzes."""
         answers = [a for step in self.quiz.values() for a in step.values()]
@@ -87,6 +113,7 @@ class LessonProgress:
             "started_at": self.started_at,
             "updated_at": self.updated_at,
             "completed_at": self.completed_at,
+            "finished_at": self.finished_at,
             PREDICTIONS: {step: p.to_dict() for step, p in self.predictions.items()},
             QUIZ_ANSWERS: {step: {q: a.to_dict() for q, a in answers.items()} for step, answers in self.quiz.items()},
             EXERCISES: {step: e.to_dict() for step, e in self.exercises.items()},
@@ -164,10 +191,38 @@ class Progress:
         return record
 
     def mark_done(self, lesson_id: str) -> LessonProgress:
+        """Done, whatever its exercises say (`finish` is what the lesson screen uses)."""
         record = self._touch(lesson_id)
+        record.finished_at = record.finished_at or record.updated_at
         record.status = DONE
         record.completed_at = record.completed_at or record.updated_at
         return record
+
+    def status_of(self, lesson: Lesson) -> str:
+        return self.lesson(lesson.id).status_of(lesson)
+
+    def finish(self, lesson: Lesson) -> str:
+        """The learner went past the last step: done if every exercise passed, otherwise done with gaps."""
+        record = self._touch(lesson.id)
+        record.finished_at = record.finished_at or record.updated_at
+        self._settle(record, lesson)
+        return record.status_of(lesson)
+
+    def settle(self, lesson: Lesson) -> bool:
+        """An exercise passed: a lesson finished with gaps may be done now. True when it just became done."""
+        record = self.lessons.get(lesson.id)
+        if record is None or record.status == DONE or not record.finished:
+            return False
+        return self._settle(record, lesson)
+
+    def _settle(self, record: LessonProgress, lesson: Lesson) -> bool:
+        """Store done once finished without gaps; a stored done with gaps (an older file) goes back to in progress."""
+        done = record.finished and not record.gaps(lesson)
+        became = done and record.status != DONE
+        record.status = DONE if done else IN_PROGRESS
+        if became:
+            record.completed_at = record.updated_at or record.completed_at
+        return became
 
     def record_prediction(self, lesson_id: str, step_id: str, chosen: int, correct: bool) -> Prediction:
         """Keep the learner's first answer: later ones were given after seeing the explanation."""
@@ -284,7 +339,7 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
     done = data.get("steps_done", [])
     if not isinstance(done, list) or not all(isinstance(s, str) for s in done):
         raise bad("'steps_done' is not a list of step ids")
-    for name in ("started_at", "updated_at", "completed_at"):
+    for name in ("started_at", "updated_at", "completed_at", "finished_at"):
         if not isinstance(data.get(name), (str, type(None))):
             raise bad(f"{name!r} is not text")
     record.predictions = parse_predictions(data.get(PREDICTIONS, {}), bad)
@@ -296,4 +351,5 @@ def _parse_lesson(key: str, data: Any) -> LessonProgress:
     record.started_at = data.get("started_at")
     record.updated_at = data.get("updated_at")
     record.completed_at = data.get("completed_at")
+    record.finished_at = data.get("finished_at")
     return record

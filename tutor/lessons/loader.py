@@ -9,8 +9,7 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
-import yaml
-
+from sandbox.core import safe_yaml
 from sandbox.core.source_error import shown
 
 from .lesson_yaml import LESSON_FIELDS, read_lesson
@@ -31,7 +30,7 @@ def load_lessons(root: Path | str | None = None) -> list[Lesson]:
     root = Path(root) if root is not None else default_root()
     lessons: list[Lesson] = []
     seen: dict[str, Path] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    for folder in lesson_folders(root):
         if folder.name.startswith(("_", ".")):  # __pycache__, editor and VCS folders
             continue
         lesson, id_line = _load(folder)
@@ -46,6 +45,18 @@ def load_lessons(root: Path | str | None = None) -> list[Lesson]:
     return lessons
 
 
+def lesson_folders(root: Path) -> list[Path]:
+    """The folders under `root`, in order; a root that is missing or not a folder is a LessonError."""
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir())
+    except FileNotFoundError:
+        raise LessonError(root, None, "no such folder; lessons live in a folder of lesson folders") from None
+    except NotADirectoryError:
+        raise LessonError(root, None, "is a file; lessons live in a folder of lesson folders") from None
+    except OSError as exc:
+        raise LessonError(root, None, f"cannot be read: {exc.strerror}") from None
+
+
 def load_lesson(path: Path | str) -> Lesson:
     """Load one lesson from its folder (or from its lesson.yaml)."""
     return _load(Path(path))[0]
@@ -58,15 +69,16 @@ def _load(path: Path) -> tuple[Lesson, int]:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LessonError(file, None, f"missing: every lesson folder needs a {LESSON_FILE}") from None
+    except IsADirectoryError:
+        raise LessonError(file, None, f"is a folder; a lesson's {LESSON_FILE} is a file") from None
     except UnicodeDecodeError:
         raise LessonError(file, None, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise LessonError(file, None, f"cannot be read: {exc.strerror}") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise LessonError(file, line, f"invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise LessonError(file, None, f"invalid YAML: {exc}") from None
+        root = safe_yaml.compose(text)
+    except safe_yaml.YamlError as exc:
+        raise LessonError(file, exc.line, exc.problem) from None
     reader = Reader(file)
     if root is None:
         reader.fail(None, None, f"is empty; a lesson needs the fields {', '.join(LESSON_FIELDS)}")

@@ -122,7 +122,7 @@ class Reader:
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            self.fail(node, None, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")
+            self.fail(node, None, f"not valid YAML ({' '.join(str(getattr(exc, 'problem', None) or exc).split())})")
 
     def kind(self, node: yaml.Node) -> str:
         """How a value reads in an error: the value itself plus its type in words."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from textual.worker import get_current_worker
 
+from sandbox.cli import present
 from tutor.commands import APP, ECS, LAB, Operation, create_service
 from tutor.ui.messages import (
     ActionDone,
@@ -289,16 +290,10 @@ class SandboxLink:
         client = self._client
         if client is None:
             raise ConnectionError(f"not connected to sandbox {self.sandbox!r} yet ({self.state})")
-        if operation.api == ECS:
-            return client.ecs(operation.name, **operation.params)
-        if operation.api == APP and operation.name == "exec":
-            params = {k: v for k, v in operation.params.items() if k != "cluster"}
-            return client.lab("ExecArgv", cluster=operation.params.get("cluster"), interactive=True, **params)
-        if operation.api == APP and operation.name == "status":
-            return client.lab("Status")
         if operation.api == APP and operation.name == "traffic":
             return self._traffic(client, operation.params)
-        return client.lab(operation.name, **operation.params)
+        # The operation and what else its answer shows, read as the CLI reads it (sandbox/cli/present.py).
+        return present.fetch(operation, present.ClientApi(client))
 
     def _traffic(self, client: Client, params: dict[str, Any]) -> dict[str, Any]:
         """Send the requests from this worker thread, as `servicelab traffic` does; ends early when the app closes."""
@@ -326,8 +321,7 @@ class SandboxLink:
         report = asyncio.run(run())
         if report is None:
             return {"stopped": True}
-        return {**report.summary(), "seconds": report.seconds, "url": url,
-                "answers": report.statuses().most_common(), "servedBy": report.tasks().most_common()}
+        return present.traffic_answer(params["service"], url, report)
 
     def _act(self, operation: Operation, quiet: bool) -> None:
         try:

@@ -57,7 +57,9 @@ def place(
     fits = [i for i in usable if fleet.has_room(i, td)]
     if not fits:
         return _short_of_resources(td, fleet, usable)
-    for constraint in [parse_constraint(c) for c in constraints]:
+    # A task definition's own memberOf constraints apply to every task of it, as in ECS.
+    own = [{"type": kind, "expression": expression} for kind, expression in td.placement_constraints]
+    for constraint in [parse_constraint(c) for c in [*constraints, *own]]:
         fits = [i for i in fits if constraint.feasible(i, fleet)]
         if not fits:
             return _unsatisfied(constraint)

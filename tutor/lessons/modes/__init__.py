@@ -4,7 +4,7 @@ No Textual here. A step is in at most one mode (or none: a reading step). Each m
 (predict.py, myth.py, quiz.py, exercise.py, pitfall.py) says how its block is read, where
 progress keeps the learner's answers, and what it adds to exports and review (the interface
 is mode.py). Adding a mode: a module here, a line in MODES, its view widget and a line in
-tutor/widgets/mode_views.py. A lesson's takeaways (takeaway.py) are not a step mode.
+tutor/ui/widgets/mode_views.py. A lesson's takeaways (takeaway.py) are not a step mode.
 """
 
 from __future__ import annotations

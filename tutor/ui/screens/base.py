@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tutor import commands
+from sandbox.cli.present import wants_terminal
 from tutor.commands import APP, Operation
 from tutor.ui.messages import ActionDone, ActionFailed
 from tutor.live.ops_view import ops_announcements
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 CHAOS_EVERY = 5.0
 CHAOS_FOR = 60.0
+ON_SCREEN = ("help", "clear", "cheatsheet", "review", "slow-motion", "terminal")
+"""What the app does on screen, without the sandbox (a terminal's command only gets its note)."""
 
 
 class TutorScreen(Screen):
@@ -158,7 +161,8 @@ class SandboxScreen(TutorScreen):
 
     def operation_done(self, message: ActionDone) -> None:
         op = message.operation
-        if op.api == APP and op.name == "exec":
+        if op.api == APP and op.name == "exec" and wants_terminal(op.params["command"]):
+            self._from_bar.discard(id(op))
             self._run_shell(message.result.get("argv") or [], op)
             return
         if message.quiet:
@@ -166,8 +170,8 @@ class SandboxScreen(TutorScreen):
             return
         if id(op) in self._from_bar:
             self._from_bar.discard(id(op))
-            for line in describe(op, message.result, self.tutor.snapshot):
-                self.bar.say(line)
+            for line, kind in describe(op, message.result, self.tutor.clock()):
+                self.bar.say(line, kind=kind)
         elif op.changes:
             self.announce(f"done: {op.summary}")
 
@@ -190,13 +194,17 @@ class SandboxScreen(TutorScreen):
     # -- doing things -------------------------------------------------------------------------
     def run_operation(self, op: Operation, source: str = "key") -> None:
         """Carry out `op`, and show its `aws ecs` twin so the real CLI becomes familiar."""
+        if op.api == APP and op.name in ON_SCREEN:
+            self._on_screen(op)
+            for note in op.notes:
+                self.bar.say(note, kind="twin")
+            return
+        if source == "bar":
+            # Its answer comes back to the bar, worded as the CLI words it.
+            self._from_bar.add(id(op))
         if op.api == APP:
             self._app_operation(op)
-            if op.name in ("help", "clear"):
-                return
         else:
-            if source == "bar":
-                self._from_bar.add(id(op))
             self.tutor.link.act(op)
         # The twin goes on the panel's action line, which stays put: a toast per key press would
         # pile up over the panel when a learner presses + five times in a row.
@@ -206,24 +214,41 @@ class SandboxScreen(TutorScreen):
         for note in op.notes:
             self.bar.say(note, kind="twin")
 
-    def _app_operation(self, op: Operation) -> None:
+    def _on_screen(self, op: Operation) -> None:
+        """What the app does itself, on screen, without the sandbox."""
         if op.name == "help":
             self.app.action_help()
         elif op.name == "clear":
             self.bar.clear_output()
-        elif op.name == "logs":
+        elif op.name == "cheatsheet":
+            from tutor.ui.screens.cheatsheet import open_cheatsheet
+
+            open_cheatsheet(self.app, op.params.get("query", ""))
+        elif op.name == "review":
+            from tutor.ui.screens.review import open_review
+
+            open_review(self.app, include_all=bool(op.params.get("all")))
+        elif op.name == "slow-motion":
+            wanted = op.params.get("on")
+            if wanted is None or wanted != self.tutor.slow_motion:
+                self.tutor.action_toggle_slow_motion()
+            self.bar.say(f"slow motion is {'on' if self.tutor.slow_motion else 'off'}: " + (
+                "each new task status stays in the table a moment; slow-motion off (or w) ends it"
+                if self.tutor.slow_motion else "the table shows each status as it happens"))
+
+    def _app_operation(self, op: Operation) -> None:
+        if op.name == "logs":
             from tutor.ui.screens.logs import LogsScreen
 
+            self._from_bar.discard(id(op))
             self.app.push_screen(LogsScreen(op.params["task"]))
-        elif op.name == "exec":
-            self.tutor.link.act(op)
-        elif op.name == "status":
-            self._from_bar.add(id(op))
-            self.tutor.link.act(op)
+            return
+        self.tutor.link.act(op)
+        if op.name == "exec" and id(op) in self._from_bar:
+            self.bar.say(f"opening {' '.join(op.params['command'])} in the task: type exit to come back (e does the same)"
+                         if wants_terminal(op.params["command"]) else "running it in the task…", kind="twin")
         elif op.name == "traffic":
             # Runs in the background for its whole duration; the bar gets the report when it ends.
-            self._from_bar.add(id(op))
-            self.tutor.link.act(op)
             self.bar.say(f"sending in the background for {op.params['seconds']:g}s; the report comes here when "
                          "it ends (watch the load balancer's targets meanwhile)", kind="twin")
 
@@ -341,6 +366,10 @@ class SandboxScreen(TutorScreen):
     def action_command_bar(self) -> None:
         self.bar.open()
 
+    def offer_command(self, command: str) -> None:
+        """Put a command into the command bar, ready to run or edit (the cheat sheet's Enter)."""
+        self.bar.open(command)
+
     def action_cycle_service(self, delta: int) -> None:
         self.panel.cycle_service(delta)
 
@@ -362,7 +391,7 @@ class SandboxScreen(TutorScreen):
             self.announce(f"command not run: {exc}")
             return
         self.bar.say(event.line, kind="echo")
-        if op.name not in ("help", "clear"):
+        if op.twin:
             self.bar.say(op.twin if op.aws else f"({op.twin})", kind="twin")
         self.run_operation(op, source="bar")
 

@@ -1,4 +1,4 @@
-"""The cheat sheet (i, or the palette): every concept with its `aws ecs` command and servicelab twin.
+"""The cheat sheet (i, the palette, or `cheatsheet QUERY` in the command bar): every concept with its `aws ecs` command and servicelab twin.
 
 Typing filters (tutor/lessons/cheatsheet.py's search: every word must match). Enter on an entry puts
 its servicelab command into the command bar of the lesson or free sandbox underneath, and
@@ -57,10 +57,12 @@ class CheatSheetScreen(Screen[str | None]):
         Binding("o", "open_lesson", "Open its lesson", tooltip="Open the lesson that teaches this concept"),
     ]
 
-    def __init__(self, runs_commands: bool) -> None:
+    def __init__(self, runs_commands: bool, query: str = "") -> None:
         super().__init__(name="cheatsheet")
         self.runs_commands = runs_commands
         """True over a lesson or the free sandbox: commands go to its command bar, else to the clipboard."""
+        self.first_search = query
+        """What to search for first (`servicelab cheatsheet placement` in the command bar)."""
         self.shown: list[Entry] = []
 
     def compose(self) -> ComposeResult:
@@ -76,8 +78,10 @@ class CheatSheetScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._show("")
-        self.query_one("#cheat-search", Input).focus()
+        search = self.query_one("#cheat-search", Input)
+        search.value = self.first_search  # Input.Changed shows the entries that match
+        self._show(self.first_search)
+        search.focus()
 
     @property
     def results(self) -> OptionList:
@@ -149,22 +153,21 @@ class CheatSheetScreen(Screen[str | None]):
         self.dismiss(None)
 
 
-def open_cheatsheet(app: App) -> None:
-    """Show the cheat sheet over whatever is on screen; a chosen command goes where it can run."""
-    from tutor.ui.screens.base import SandboxScreen
-
+def open_cheatsheet(app: App, query: str = "") -> None:
+    """Show the cheat sheet over whatever is on screen, searched for `query`; a chosen command goes where
+    it can run: into the command bar of a screen that has one (its `offer_command`), else to the clipboard."""
     if isinstance(app.screen, CheatSheetScreen):
         return
     below = app.screen
-    runs = isinstance(below, SandboxScreen)
+    offer = getattr(below, "offer_command", None)
 
     def chosen(command: str | None) -> None:
         if not command:
             return
-        if runs and below.is_mounted:
-            below.bar.open(command)
+        if offer is not None and below.is_mounted:
+            offer(command)
             return
         app.copy_to_clipboard(command)
         app.notify(f"copied to the clipboard: {command}", title="Cheat sheet")
 
-    app.push_screen(CheatSheetScreen(runs), chosen)
+    app.push_screen(CheatSheetScreen(offer is not None, query), chosen)

@@ -1,7 +1,9 @@
 """The home screen: the lessons in course order with your progress, search, and "continue where I left off".
 
-Once every lesson is done, the course is complete: the screen says so, and the button that
-continued the course opens the review instead.
+A lesson is done once every exercise in it passed; one the learner went through with an exercise
+not passed is "done with gaps", and continuing it opens the first such step. Once every lesson is
+done, the course is complete: the screen says so, and the button that continued the course opens
+the review instead.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Static
 
-from tutor.lessons import Lesson
-from tutor.learner.progress import DONE, NOT_STARTED
+from tutor.lessons import Lesson, Step
+from tutor.learner.progress import DONE, DONE_WITH_GAPS, NOT_STARTED, LessonProgress
 from tutor.ui.widgets.announcer import Announcer
-from tutor.ui.widgets.lesson_list import STATUS_FILTERS, LessonList
+from tutor.ui.widgets.lesson_list import STATUS_FILTERS, LessonList, steps_words
 from tutor.ui.widgets.status_bar import StatusBar
 from tutor.ui.screens.base import TutorScreen
 
@@ -101,14 +103,15 @@ class HomeScreen(TutorScreen):
             button.disabled = not lessons
         else:
             lesson, step = target
-            button.label = f"Continue: {lesson.title}, step {step + 1} of {len(lesson.steps)} (c)"
+            gap = " (not passed yet)" if step in self.tutor.progress.lesson(lesson.id).gaps(lesson) else ""
+            button.label = f"Continue: {lesson.title}, step {step + 1} of {len(lesson.steps)}{gap} (c)"
             button.disabled = False
 
     @property
     def course_complete(self) -> bool:
         """Every lesson of the course (in a workshop: of its plan) is done."""
         lessons = self.tutor.lessons
-        return bool(lessons) and all(self.tutor.progress.lesson(l.id).status == DONE for l in lessons)
+        return bool(lessons) and all(self.tutor.progress.status_of(l) == DONE for l in lessons)
 
     def _show_course_complete(self) -> None:
         """The course-complete moment: a line above the button, said once each time it comes true."""
@@ -129,20 +132,21 @@ class HomeScreen(TutorScreen):
         self.announce(f"Course complete: all {count} lessons done")
 
     def continue_target(self) -> tuple[Lesson, int] | None:
-        """The lesson and step to continue with: the last one touched, unless it is done."""
+        """The lesson and step to continue with: the last one touched, unless it is done, then the first
+        lesson in course order that is not done. In a lesson done with gaps, its first exercise not passed."""
         progress = self.tutor.progress
         # In a workshop, locked lessons are not where anyone continues.
         open_lessons = [l for l in self.tutor.lessons if not self.tutor.is_locked(l)]
         by_id = {l.id: l for l in open_lessons}
         last = by_id.get(progress.last_lesson or "")
-        if last is not None and progress.lesson(last.id).status != "done":
-            return last, min(progress.lesson(last.id).current_step, len(last.steps) - 1)
+        if last is not None and progress.status_of(last) != DONE:
+            return last, _where(last, progress.lesson(last.id))
         for lesson in open_lessons:
-            record = progress.lesson(lesson.id)
-            if record.status != "done":
-                if record.status == NOT_STARTED:
-                    return (lesson, 0) if last is not None else None
-                return lesson, min(record.current_step, len(lesson.steps) - 1)
+            status = progress.status_of(lesson)
+            if status == NOT_STARTED:
+                return (lesson, 0) if last is not None else None
+            if status != DONE:
+                return lesson, _where(lesson, progress.lesson(lesson.id))
         return None
 
     def action_search(self) -> None:
@@ -217,10 +221,11 @@ class HomeScreen(TutorScreen):
             body.update("")
             return
         record = self.tutor.progress.lesson(lesson.id)
-        steps = "\n".join(
-            f"  {'[x]' if s.id in record.steps_done else '[ ]'} {n}. {s.title}"
-            for n, s in enumerate(lesson.steps, 1)
-        )
+        status = record.status_of(lesson)
+        gaps = record.gaps(lesson)
+        if status == DONE_WITH_GAPS:
+            status += f": {steps_words(gaps)} not passed yet (c goes there)"
+        steps = "\n".join(_step_line(n, s, record, n - 1 in gaps) for n, s in enumerate(lesson.steps, 1))
         services = ", ".join(f"{s.name} ({s.desired_count} × {s.task_definition})" for s in lesson.sandbox.services)
         workshop = self.tutor.workshop
         minutes = f"{lesson.minutes} minutes"
@@ -230,6 +235,21 @@ class HomeScreen(TutorScreen):
         body.update(Content.from_markup(
             "[b]$title[/b]\n$level · $minutes · $status\n\n$summary\n\n[b]Steps[/b]\n$steps\n\n"
             "[b]Sandbox[/b]\n$services",
-            title=lesson.title, level=lesson.level, minutes=minutes, status=record.status,
+            title=lesson.title, level=lesson.level, minutes=minutes, status=status,
             summary=lesson.summary, steps=steps, services=services or "an empty sandbox",
         ))
+
+
+def _where(lesson: Lesson, record: LessonProgress) -> int:
+    """The step to continue a lesson at: its first exercise not passed once finished, else where the learner was."""
+    gaps = record.gaps(lesson)
+    if record.finished and gaps:
+        return gaps[0]
+    return min(record.current_step, len(lesson.steps) - 1)
+
+
+def _step_line(number: int, step: Step, record: LessonProgress, gap: bool) -> str:
+    """`[x] 2. Title`; an exercise gone past without passing is marked, in words too."""
+    if gap and step.id in record.steps_done:
+        return f"  [!] {number}. {step.title} (not passed yet)"
+    return f"  {'[x]' if step.id in record.steps_done else '[ ]'} {number}. {step.title}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import Markdown
@@ -20,6 +20,7 @@ from textual.widgets import Markdown
 from tutor.checks import expr, plain_words
 from tutor.lessons.links import is_lesson_link, resolve
 from tutor.ui.sandbox_link import failure_text
+from tutor.ui.widgets.command_bar import CommandBar
 from tutor.ui.widgets.exercise_panel import ExercisePanel
 from tutor.ui.widgets.lesson_view import LessonView
 from tutor.ui.widgets.quiz_view import QuizView
@@ -62,6 +63,8 @@ class LearningScreen(SandboxScreen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._exercise_shown = False
+        self._focus_outside_bar: Any = None
+        """The widget that last had the keyboard outside the command bar: it gets it back when the bar closes."""
 
     @property
     def exercise(self) -> ExercisePanel:
@@ -74,7 +77,7 @@ class LearningScreen(SandboxScreen):
         step = event.step
         if step.quiz:
             record = self.tutor.progress.lesson(self.lesson.id)
-            self.query_one(QuizView).show(step, record.quiz.get(step.id, {}), focus=not self.bar.is_open)
+            self.query_one(QuizView).show(step, record.quiz.get(step.id, {}))
             self._show_quiz_score(step)
         self._exercise_shown = step.exercise is not None
         if step.exercise is not None:
@@ -82,20 +85,31 @@ class LearningScreen(SandboxScreen):
                                 self.tutor.snapshot)
             self._say_if_not_at_start()
         self.refresh_bindings()
-        # A question waiting for an answer gets the keyboard, so up/down/Enter answer it at once
-        # (a quiz's questions take it themselves once mounted: tutor/widgets/quiz_view.py).
-        self.call_after_refresh(self._focus_question, step)
+        # A step opens at its top with the keyboard on its text: the learner reads first, and Tab
+        # reaches the question. Never on Next, where a stray Enter would skip an unanswered step.
+        self.call_after_refresh(self._open_at_top, step)
 
-    def _focus_question(self, step: Step) -> None:
+    def _open_at_top(self, step: Step) -> None:
         view = self.query_one(LessonView)
-        if view.step is not step or self.bar.is_open:
-            return
-        if not view.committed:
-            view.focus_question()
-        elif self.focused is None or not _shown(self.focused):
-            # The last step's question list is hidden now (Textual may already have let go of it):
-            # keys must go somewhere that can be seen.
-            view.query_one("#step-next").focus()
+        if view.step is step and not self.bar.is_open:
+            view.focus_text(top=True)
+
+    # -- the keyboard, around the command bar -------------------------------------------------------
+    @on(events.DescendantFocus)
+    def _remember_focus(self, event: events.DescendantFocus) -> None:
+        if self.bar not in event.widget.ancestors_with_self:
+            self._focus_outside_bar = event.widget
+
+    @on(CommandBar.Closed)
+    def _back_from_the_bar(self, event: CommandBar.Closed) -> None:
+        """Back to where the learner was (the step's text, a question), not to the task table."""
+        event.stop()
+        event.prevent_default()  # SandboxScreen's handler sends the free sandbox's keyboard to the table
+        before = self._focus_outside_bar
+        if before is not None and before in self.focus_chain:
+            before.focus(scroll_visible=False)
+        else:
+            self.query_one(LessonView).focus_text()
 
     def _say_if_not_at_start(self) -> None:
         """An exercise opened on a sandbox that is not how it starts: say so, and how to fix it."""
@@ -137,6 +151,9 @@ class LearningScreen(SandboxScreen):
         self.tutor.save_progress()
         self._show_quiz_score(event.step)
         self.announce("right" if event.correct else "not quite; each option is explained below it")
+        if not self.query_one(QuizView).open_questions:
+            # The last answer: its list is disabled now; the keyboard goes back to the page to read on.
+            self.query_one(LessonView).focus_text()
 
     def _show_quiz_score(self, step: Step) -> None:
         record = self.tutor.progress.lesson(self.lesson.id)
@@ -167,6 +184,10 @@ class LearningScreen(SandboxScreen):
         event.stop()
         self.notify("Every check passes. Press n for the next step.", title="Exercise done")
         self.announce("exercise done: every check passes")
+        if self.tutor.progress.settle(self.lesson):  # finished earlier with this gap: done now
+            self.tutor.save_progress()
+            self.notify(f"Lesson done: {self.lesson.title}; every exercise has passed.", title="Well done")
+            self.announce(f"lesson done: {self.lesson.title}")
 
     def action_reset_step(self) -> None:
         from tutor.ui.screens.confirm import ConfirmDialog
@@ -250,12 +271,3 @@ class LearningScreen(SandboxScreen):
 
         open_cheatsheet(self.app)
 
-
-def _shown(widget: Any) -> bool:
-    """Whether a widget and all its ancestors are displayed."""
-    node = widget
-    while node is not None:
-        if not getattr(node, "display", True):
-            return False
-        node = node.parent
-    return True

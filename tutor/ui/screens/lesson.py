@@ -9,12 +9,19 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from tutor.lessons import Lesson
+from tutor.learner.progress import DONE
 from tutor.ui.widgets.announcer import Announcer
 from tutor.ui.widgets.command_bar import CommandBar
+from tutor.ui.widgets.lesson_list import steps_words
 from tutor.ui.widgets.lesson_view import LessonView
 from tutor.ui.widgets.live_panel import LivePanel
 from tutor.ui.widgets.status_bar import StatusBar
 from tutor.ui.screens.learning import LearningScreen
+
+
+ONE_PANE_BELOW = 100
+"""Below this many columns the lesson and the live panel take turns at the whole width (z swaps them),
+as a narrow terminal's best TUIs do, rather than squeezing both to unreadable columns."""
 
 
 class LessonScreen(LearningScreen):
@@ -27,7 +34,8 @@ class LessonScreen(LearningScreen):
     BINDINGS = [
         Binding("n", "step(1)", "Next step", tooltip="Next step (your place is saved as you go)"),
         Binding("p", "step(-1)", "Previous step", tooltip="Previous step"),
-        Binding("escape", "home", "Lessons", tooltip="Back to the lessons (closes the command bar first)"),
+        Binding("escape", "home", "Lessons",
+                tooltip="Back to the lessons (closes the command bar, or the zoomed panel, first)"),
         Binding("z", "zoom", "Zoom panel", show=False,
                 tooltip="Give the live panel the whole width, or give the lesson back"),
     ]
@@ -35,9 +43,11 @@ class LessonScreen(LearningScreen):
     | Key(s) | Description |
     | :- | :- |
     | n / p | Next / previous step (progress is saved as you go). |
-    | escape | Back to the list of lessons. |
-    | z | Give the whole width to the live panel, or give the lesson back. |
+    | escape | Back to the list of lessons (first closes the command bar, or gives the lesson back). |
+    | z | Give the whole width to the live panel, or give the lesson back. Below 100 columns the two take turns. |
     """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-one-pane"), (ONE_PANE_BELOW, "-side-by-side")]
 
     def __init__(self, lesson: Lesson, step: int | None = None) -> None:
         super().__init__(name=f"lesson-{lesson.id}")
@@ -63,7 +73,6 @@ class LessonScreen(LearningScreen):
         self._show(min(max(step, 0), len(self.lesson.steps) - 1))
         self.tutor.link.ensure_services(self.lesson.sandbox.services,
                                         [self.lesson.path / name for name in self.lesson.task_definitions])
-        self.query_one("#lesson-view").query_one("#step-next").focus()
 
     @property
     def view(self) -> LessonView:
@@ -84,11 +93,7 @@ class LessonScreen(LearningScreen):
         if delta > 0:
             progress.complete_step(self.lesson.id, self.lesson.steps[index].id)
             if index == len(self.lesson.steps) - 1:
-                progress.mark_done(self.lesson.id)
-                self.tutor.save_progress()
-                self.notify(f"Lesson done: {self.lesson.title}. Your sandbox keeps running.", title="Well done")
-                self.announce(f"lesson done: {self.lesson.title}")
-                self.app.pop_screen()
+                self._finish()
                 return
         target = index + delta
         if 0 <= target < len(self.lesson.steps):
@@ -96,14 +101,43 @@ class LessonScreen(LearningScreen):
         else:
             self.tutor.save_progress()
 
+    def _finish(self) -> None:
+        """Past the last step: done when every exercise passed; otherwise say which steps are left."""
+        title = self.lesson.title
+        if self.tutor.progress.finish(self.lesson) == DONE:
+            self.notify(f"Lesson done: {title}. Your sandbox keeps running.", title="Well done")
+            self.announce(f"lesson done: {title}")
+        else:
+            left = self.steps_left()
+            self.notify(f"{title} is done with gaps: {left} not passed yet. Continue on the lessons screen "
+                        "takes you back to the first.", title="Almost done", severity="warning", timeout=8)
+            self.announce(f"lesson done with gaps: {left} not passed yet")
+        self.tutor.save_progress()
+        self.app.pop_screen()
+
+    def steps_left(self) -> str:
+        """"step 3" or "steps 3 and 5": the exercises and pitfall labs not passed yet."""
+        return steps_words(self.tutor.progress.lesson(self.lesson.id).gaps(self.lesson))
+
     def action_home(self) -> None:
         if self.bar.is_open:
             self.bar.close()
             return
+        if self.has_class("-zoomed"):
+            self.action_zoom()
+            return
         self.app.pop_screen()
 
     def action_zoom(self) -> None:
-        self.toggle_class("-zoomed")
+        zoomed = not self.has_class("-zoomed")
+        self.set_class(zoomed, "-zoomed")
+        # The keyboard goes with the eyes: to the tasks when the panel takes the screen, back to the text after.
+        if zoomed:
+            self.action_focus_tasks()
+            self.announce("the live panel, the whole width; z or escape gives the lesson back")
+        else:
+            self.view.focus_text()
+            self.announce("the lesson")
 
     @on(LessonView.Navigate)
     def _navigate(self, event: LessonView.Navigate) -> None:

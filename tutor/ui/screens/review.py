@@ -1,4 +1,4 @@
-"""Review (r on the home screen, or the palette): the flashcards due today, SM-2 scheduled.
+"""Review (r on the home screen, the palette, or `review` in the command bar): the flashcards due today, SM-2 scheduled.
 
 The deck and the schedule are tutor/learner/review.py's, the same as `servicelab review`: takeaways
 of the lessons started and every question missed, missed ones first. Show the front, reveal
@@ -46,11 +46,11 @@ class ReviewScreen(Screen[None]):
         Binding("escape", "close", "Close", tooltip="Back; every grade so far is saved"),
     ]
 
-    def __init__(self, store: Review | None = None, today: date | None = None) -> None:
+    def __init__(self, store: Review | None = None, today: date | None = None, include_all: bool = False) -> None:
         super().__init__(name="review")
         self.store = store if store is not None else Review.load()
         self.today = today
-        self.include_all = False
+        self.include_all = include_all
         self.deck: list[Card] = []
         self.queue: deque[Card] = deque()
         self.graded: set[str] = set()
@@ -166,6 +166,6 @@ class ReviewScreen(Screen[None]):
         self.dismiss(None)
 
 
-def open_review(app: App) -> None:
+def open_review(app: App, include_all: bool = False) -> None:
     if not isinstance(app.screen, ReviewScreen):
-        app.push_screen(ReviewScreen())
+        app.push_screen(ReviewScreen(include_all=include_all))

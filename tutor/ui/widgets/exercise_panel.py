@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
@@ -39,12 +39,16 @@ WORDS = {PASS: "PASS", FAIL: "FAIL"}
 KEYS = "h next hint · v check now · R reset this step"
 
 
-class ExercisePanel(Vertical):
+class ExercisePanel(VerticalScroll):
+    """The checklist, below the step's text. It takes at most 40% of the lesson's height, so
+    the step's text keeps the larger share, and scrolls beyond that (Tab reaches it; up and down
+    scroll it, like the step's page)."""
+
     DEFAULT_CSS = """
     ExercisePanel {
         display: none;
         height: auto;
-        max-height: 50%;
+        max-height: 40%;
         overflow-y: auto;
         padding: 0 1;
         border: round $error;
@@ -55,7 +59,7 @@ class ExercisePanel(Vertical):
     ExercisePanel > Static { height: auto; }
     ExercisePanel #exercise-status { text-style: bold; }
     ExercisePanel.-passed #exercise-status { color: $text-success; }
-    ExercisePanel #exercise-mistake { height: auto; max-height: 6; }
+    ExercisePanel #exercise-mistake { height: auto; }
     ExercisePanel #exercise-note { color: $text-warning; }
     ExercisePanel #exercise-hint { margin: 1 0 0 0; }
     ExercisePanel #exercise-keys { color: $text-muted; }
@@ -63,6 +67,10 @@ class ExercisePanel(Vertical):
 
     PINNED = True
     """The checklist stays in sight below the step's text while the learner works the sandbox."""
+
+    def allow_focus(self) -> bool:
+        # A Tab stop only while there is more to scroll to: the keyboard scrolls it then.
+        return self.allow_vertical_scroll
 
     class Passed(Message):
         """Every check passed for the first time."""
@@ -194,6 +202,8 @@ class ExercisePanel(Vertical):
         self.rung = self.session.next_hint()
         self.post_message(self.Recorded())
         self._redraw()
+        # The hint is drawn near the bottom: bring it into sight where the panel has to scroll.
+        self.call_after_refresh(self.query_one("#exercise-hint").scroll_visible, animate=False)
         return self.rung
 
     def restarted(self, snapshot: dict[str, Any]) -> None:

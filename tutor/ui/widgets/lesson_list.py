@@ -1,4 +1,5 @@
-"""The home screen's list: the lessons in course order, each marked done, in progress or not started.
+"""The home screen's list: the lessons in course order, each marked done, done with gaps, in progress or
+not started (done with gaps: past the last step with an exercise not passed, tutor/learner/progress.py).
 
 The order is the course's (lesson folders by number, or a workshop's plan), the same order
 "Continue" follows. Levels do not group the list, which would reorder it: a lesson's level is
@@ -14,10 +15,18 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tutor.lessons import Lesson
-from tutor.learner.progress import DONE, IN_PROGRESS, NOT_STARTED, Progress
+from tutor.learner.progress import DONE, DONE_WITH_GAPS, IN_PROGRESS, NOT_STARTED, Progress
 
-STATUS_FILTERS = ("all", NOT_STARTED, IN_PROGRESS, DONE)
-MARKS = {DONE: "[x]", IN_PROGRESS: "[~]", NOT_STARTED: "[ ]"}
+STATUS_FILTERS = ("all", NOT_STARTED, IN_PROGRESS, DONE, DONE_WITH_GAPS)
+MARKS = {DONE: "[x]", DONE_WITH_GAPS: "[!]", IN_PROGRESS: "[~]", NOT_STARTED: "[ ]"}
+STYLES = {DONE: "$text-success", DONE_WITH_GAPS: "$text-warning", IN_PROGRESS: "$text-warning"}
+
+
+def steps_words(indexes: list[int]) -> str:
+    """"step 3" or "steps 3 and 5", numbered from 1 as the learner sees them."""
+    numbers = [str(n + 1) for n in indexes]
+    words = numbers[-1] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+    return f"step{'s' if len(numbers) > 1 else ''} {words}"
 
 
 def matches(lesson: Lesson, query: str) -> bool:
@@ -63,7 +72,7 @@ class LessonList(OptionList):
         self._title_width = max((len(l.title) for l in lessons), default=0)
         self._number_width = len(str(len(lessons)))
         numbered = [(n, l) for n, l in enumerate(lessons, 1) if matches(l, query)
-                    and (status == "all" or progress.lesson(l.id).status == status)]
+                    and (status == "all" or progress.status_of(l) == status)]
         self.shown_lessons = [l for _, l in numbered]
         heading = workshop.title if workshop is not None else f"THE COURSE, IN ORDER ({len(lessons)} lessons)"
         options: list[Option | None] = []
@@ -86,13 +95,15 @@ class LessonList(OptionList):
         lock are said here, as the class runs on them.
         """
         record = progress.lesson(lesson.id)
-        status = record.status
+        status = record.status_of(lesson)
         if status == IN_PROGRESS:
             step = min(record.current_step, len(lesson.steps) - 1) + 1
             state = f"at step {step} of {len(lesson.steps)}"
+        elif status == DONE_WITH_GAPS:
+            state = f"done with gaps: {steps_words(record.gaps(lesson))} not passed"
         else:
             state = status
-        style = {DONE: "$text-success", IN_PROGRESS: "$text-warning"}.get(status, "$text-muted")
+        style = STYLES.get(status, "$text-muted")
         extra = ""
         if workshop is not None:
             extra = f"  [$text-muted]{workshop.minutes(lesson)} min box[/]"

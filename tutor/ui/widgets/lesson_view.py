@@ -22,7 +22,11 @@ from tutor.checks import plain_words
 from tutor.lessons import Lesson, Step
 from tutor.lessons.step_text import split_for_reveal
 from tutor.ui.widgets import mode_views
+from tutor.ui.widgets.choice_list import ChoiceList
 from tutor.ui.widgets.predict_view import PredictView
+
+PANE_HINT = "z: the live panel"
+"""Shown in the step's bar when the screen is too narrow for the lesson and the panel side by side."""
 
 
 class LessonView(Vertical):
@@ -73,16 +77,20 @@ class LessonView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title")
+        # The step's page: it has the keyboard when a step opens (up, down, page up/down read on;
+        # Tab goes to the question), and it scrolls, so every question and option can be reached.
         with VerticalScroll(id="step-scroll"):
             yield Markdown(id="step-markdown", open_links=False)
             yield from self._mode_views(pinned=False)
             yield Static("Try it (Enter puts it in the command bar):", id="try-heading", classes="section-heading")
-            yield OptionList(id="try-list")
+            yield ChoiceList(id="try-list")
         yield from self._mode_views(pinned=True)
+        # One line: compact buttons, and the counter takes the room between them (never under them).
         with Horizontal(id="step-nav"):
-            yield Button("Previous" if self.plain else "← Previous", id="step-prev")
+            yield Button("Previous" if self.plain else "← Previous", id="step-prev", compact=True)
             yield Static(id="step-count")
-            yield Button("Next" if self.plain else "Next →", id="step-next", variant="primary")
+            yield Static(PANE_HINT, id="pane-hint")
+            yield Button("Next" if self.plain else "Next →", id="step-next", variant="primary", compact=True)
 
     def _mode_views(self, pinned: bool) -> ComposeResult:
         for view_id, view in mode_views.distinct().items():
@@ -103,6 +111,9 @@ class LessonView(Vertical):
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         self.answer = answer
         step = self.step
+        if self.screen.focused is not None and self in self.screen.focused.ancestors:
+            # First, before the old step's lists change under it: keys go on to the new page.
+            self.focus_text()
         total = len(self.lesson.steps)
         self.query_one("#step-title", Static).update(Content.from_markup(
             "[b]$lesson[/b] · step $n of $total: $title", lesson=self.lesson.title, n=str(self.index + 1),
@@ -115,7 +126,7 @@ class LessonView(Vertical):
         before, after = split_for_reveal(step.markdown) if step.asks_first else (step.markdown, "")
         self.query_one("#step-markdown", Markdown).update(before)
         self._show_mode(step, answer, after)
-        tries = self.query_one("#try-list", OptionList)
+        tries = self.query_one("#try-list", ChoiceList)
         tries.clear_options()
         tries.add_options([Option(plain_words.command(command), id=f"try-{n}") for n, command in enumerate(step.try_commands)])
         if step.try_commands:
@@ -138,11 +149,12 @@ class LessonView(Vertical):
         """False while a prediction or myth waits for the learner's answer."""
         return not self.step.asks_first or self.answer is not None
 
-    def focus_question(self) -> None:
-        """The keyboard to the question still waiting for the learner's answer."""
-        view = self.mode_view()
-        if isinstance(view, PredictView):
-            view.focus_options()
+    def focus_text(self, top: bool = False) -> None:
+        """The keyboard to the step's page (reading comes first; Tab reaches the question); `top` scrolls it home."""
+        page = self.query_one("#step-scroll", VerticalScroll)
+        page.focus(scroll_visible=False)
+        if top:
+            page.scroll_home(animate=False, immediate=True)
 
     def _show_tries(self) -> None:
         # The commands show the live result, so they too wait until the learner has committed.

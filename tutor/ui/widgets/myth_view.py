@@ -19,7 +19,7 @@ from tutor.ui.widgets.script_list import ScriptList
 
 class MythView(PredictView):
     DEFAULT_CSS = """
-    MythView .demo { height: auto; max-height: 8; margin: 0 0 1 0; }
+    MythView .demo { height: auto; margin: 0 0 1 0; }
     """
 
     PREFIX = MYTH

@@ -132,40 +132,10 @@ class DeploymentStrip(OpsView):
         return Content("\n").join(lines)
 
 
-class ZonesPanel(OpsView):
-    """Zones × instances: where the shown service's tasks run, failed zones and draining instances marked."""
+class FittedView(OpsView):
+    """A view whose lines depend on the width it has: they are built for the width Textual measures
+    (get_content_height) and paints (render), so a resize never shows a stale layout."""
 
-    def build(self, view: ZonesView) -> Content:
-        rows: list[list[tuple[str, str]]] = []
-        for row in view.rows:
-            tasks = view.tasks_words(row)
-            if not self.plain and (row.running or row.pending):
-                tasks = f"{tasks} {bar(row.running, row.pending)}"
-            if row.others:
-                tasks = f"{tasks} {view.other_words(row)}"
-            rows.append([
-                (row.zone if row.first_in_zone else "", "$text-error bold" if row.state == "ZONE FAILED" else ""),
-                (row.instance, ""),
-                (row.state, STATE_STYLE.get(row.state, "")),
-                (tasks, "" if row.running or row.pending else "$text-muted"),
-                (view.free_words(row), "$text-muted"),
-            ])
-        head = heading("Zones and instances", view.summary)
-        if view.failed:
-            head += Content("; ") + Content.styled(f"FAILED: {', '.join(view.failed)}", "$text-error bold")
-        lines = columns(rows)
-        if len(lines) > INSTANCE_LINES:
-            more = len(lines) - INSTANCE_LINES + 1
-            lines = lines[: INSTANCE_LINES - 1] + [
-                Content.styled(f"  +{more} more instances (instance ls lists them all)", "$text-muted")]
-        return Content("\n").join([head, *lines])
-
-
-class LoadBalancerPanel(OpsView):
-    """The load balancer's URL, its health check, and each target with its health (ELB's words)."""
-
-    # How many targets fit on a line depends on the width: lines are built for the width Textual
-    # measures (get_content_height) and paints (render), so a resize never shows a stale layout.
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._built: tuple[Any, int, Content] | None = None
@@ -190,6 +160,57 @@ class LoadBalancerPanel(OpsView):
         if self.view is None:
             return 0
         return self._for_width(width).plain.count("\n") + 1
+
+    def build(self, view: Any, width: int = 0) -> Content:
+        raise NotImplementedError
+
+
+ZONE_FITS = ((True, "  ", True), (False, "  ", True), (False, " ", True), (False, " ", False))
+"""How an instance line gives way on a narrow panel, in turn: (task bars, the gap between columns,
+free capacity). The bars only repeat the count; `instance ls` shows the free capacity too."""
+
+
+class ZonesPanel(FittedView):
+    """Zones × instances: where the shown service's tasks run, failed zones and draining instances marked."""
+
+    def build(self, view: ZonesView, width: int = 0) -> Content:
+        fits = [fit for fit in ZONE_FITS if not (self.plain and fit[0])]
+        for bars, gap, free in fits:
+            lines = columns(self._rows(view, bars, free), gap=gap)
+            if not width or max((len(line.plain) for line in lines), default=0) <= width:
+                break
+        head = heading("Zones and instances", view.summary)
+        if view.failed:
+            failed = Content.styled(f"FAILED: {', '.join(view.failed)}", "$text-error bold")
+            # On its own line when the heading would be cut: a failed zone is the news here.
+            wide = not width or len(head.plain) + 2 + len(failed.plain) <= width
+            head += Content("; ") + failed if wide else Content("\n  ") + failed
+        if len(lines) > INSTANCE_LINES:
+            more = len(lines) - INSTANCE_LINES + 1
+            lines = lines[: INSTANCE_LINES - 1] + [
+                Content.styled(f"  +{more} more instances (instance ls lists them all)", "$text-muted")]
+        return Content("\n").join([head, *lines])
+
+    def _rows(self, view: ZonesView, bars: bool, free: bool) -> list[list[tuple[str, str]]]:
+        rows: list[list[tuple[str, str]]] = []
+        for row in view.rows:
+            tasks = view.tasks_words(row)
+            if bars and (row.running or row.pending):
+                tasks = f"{tasks} {bar(row.running, row.pending)}"
+            if row.others:
+                tasks = f"{tasks} {view.other_words(row)}"
+            rows.append([
+                (row.zone if row.first_in_zone else "", "$text-error bold" if row.state == "ZONE FAILED" else ""),
+                (row.instance, ""),
+                (row.state, STATE_STYLE.get(row.state, "")),
+                (tasks, "" if row.running or row.pending else "$text-muted"),
+                (view.free_words(row) if free else "", "$text-muted"),
+            ])
+        return rows
+
+
+class LoadBalancerPanel(FittedView):
+    """The load balancer's URL, its health check, and each target with its health (ELB's words)."""
 
     def build(self, view: LoadBalancerView, width: int = 0) -> Content:
         lines = [Content.styled("Load balancer", "bold") + Content("  ")

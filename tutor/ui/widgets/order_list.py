@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 
 from textual.binding import Binding
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from tutor.ui.widgets.choice_list import ChoiceList
 
 
 def shuffled(count: int, seed: str) -> list[int]:
@@ -22,7 +23,7 @@ def shuffled(count: int, seed: str) -> list[int]:
     return order
 
 
-class OrderList(OptionList):
+class OrderList(ChoiceList):
     """Items in the learner's current order; `order` holds their indexes in the author's list."""
 
     BINDINGS = [

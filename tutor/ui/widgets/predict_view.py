@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from tutor.lessons import Predict, Step
 from tutor.lessons.modes import PREDICT
+from tutor.ui.widgets.choice_list import ChoiceList
 
 LETTERS = "ABCDEFGH"
 PROMPT = "Commit to an answer first (Enter on an option): the explanation and the rest of the step follow."
@@ -32,7 +33,7 @@ class PredictView(Vertical):
     PredictView { height: auto; }
     PredictView .question { height: auto; padding: 0 1; }
     PredictView .heading { height: auto; padding: 0 1; text-style: bold; color: $text-muted; }
-    PredictView .options { height: auto; max-height: 12; margin: 0 0 1 0; }
+    PredictView .options { height: auto; margin: 0 0 1 0; }
     PredictView .prompt { height: auto; padding: 0 1 1 1; color: $text-muted; }
     PredictView .reveal { height: auto; display: none; }
     PredictView .explain { height: auto; padding: 0 1 1 1; }
@@ -63,7 +64,7 @@ class PredictView(Vertical):
     def compose(self) -> ComposeResult:
         p = self.PREFIX
         yield Static(id=f"{p}-question", classes="question")
-        yield OptionList(id=f"{p}-options", classes="options")
+        yield ChoiceList(id=f"{p}-options", classes="options")
         yield Static(PROMPT, classes="prompt")
         with Vertical(classes="reveal"):
             yield Static(id=f"{p}-explain", classes="explain")
@@ -85,10 +86,6 @@ class PredictView(Vertical):
 
     def hide_mode(self) -> None:
         self.display = False
-
-    def focus_options(self) -> None:
-        """The keyboard to the options, so up/down/Enter answer at once."""
-        self.query_one(".options", OptionList).focus()
 
     def show(self, predict: Predict, answer: int | None, after: str = "") -> None:
         """A new question; `answer` is the learner's earlier choice, if they made one."""

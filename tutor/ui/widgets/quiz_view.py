@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from tutor.lessons import Question, Step
 from tutor.lessons.modes.quiz import QuizAnswer
+from tutor.ui.widgets.choice_list import ChoiceList
 from tutor.ui.widgets.order_list import OrderList, shuffled
 from tutor.ui.widgets.predict_view import LETTERS
 
@@ -82,19 +83,23 @@ class QuestionView(Vertical):
             order = list(self.answer.chosen) if self.answered else shuffled(len(q.options), q.id)
             yield OrderList([o.text for o in q.options], order, classes="choices", disabled=self.answered)
         else:
-            yield OptionList(*[Option(f"{LETTERS[n]}. {o.text}") for n, o in enumerate(q.options)],
+            yield ChoiceList(*[Option(f"{LETTERS[n]}. {o.text}") for n, o in enumerate(q.options)],
                              classes="choices", disabled=self.answered)
-        yield Static(feedback(q, self.answer.chosen) if self.answered else "", classes="feedback")
+        # Shown once answered: an empty line under an open question would read as a gap in the quiz.
+        explained = Static(feedback(q, self.answer.chosen) if self.answered else "", classes="feedback")
+        explained.display = self.answered
+        yield explained
 
     def on_mount(self) -> None:
         # As with predictions, nothing is picked until the learner moves: a stray Enter answers nothing.
         if not isinstance(self.choices, OrderList):
             self.choices.highlighted = None
-        # Focus is taken here, once the list exists: the quiz view mounts questions after showing a step.
-        quiz = self.query_ancestor(QuizView)
-        if quiz.focus_on == self.number:
-            quiz.focus_on = None
-            self.choices.focus()
+
+    def take_keyboard(self) -> None:
+        """Focus the options and bring the whole question (its text first) into sight."""
+        self.choices.focus(scroll_visible=False)
+        # After the refresh: the question above may just have grown by its explanations.
+        self.call_after_refresh(self.scroll_visible, animate=False)
 
     @on(OptionList.OptionSelected, ".choices")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -106,7 +111,9 @@ class QuestionView(Vertical):
         correct = self.question.grade(chosen)
         self.answer = QuizAnswer(chosen, correct)
         self.choices.disabled = True
-        self.query_one(".feedback", Static).update(feedback(self.question, chosen))
+        explained = self.query_one(".feedback", Static)
+        explained.update(feedback(self.question, chosen))
+        explained.display = True
         self.post_message(self.Answered(self, chosen, correct))
 
 
@@ -115,10 +122,11 @@ class QuizView(Vertical):
 
     DEFAULT_CSS = """
     QuizView { height: auto; }
+    QuizView #quiz-questions { height: auto; }
     QuizView .question-view { height: auto; margin: 1 0 0 0; }
     QuizView .question-text { height: auto; padding: 0 1; }
     QuizView .question-how { height: auto; padding: 0 1; color: $text-muted; }
-    QuizView .choices { height: auto; max-height: 12; }
+    QuizView .choices { height: auto; }
     QuizView .feedback { height: auto; padding: 0 1; }
     QuizView #quiz-score { height: auto; padding: 1 1 0 1; text-style: bold; }
     """
@@ -141,8 +149,6 @@ class QuizView(Vertical):
         self.plain = plain
         """The app's --plain mode (every mode view takes it)."""
         self.step: Step | None = None
-        self.focus_on: int | None = None
-        """The number of the question to focus once it is mounted (the first one still open)."""
 
     def compose(self) -> ComposeResult:
         yield Vertical(id="quiz-questions")
@@ -159,11 +165,13 @@ class QuizView(Vertical):
     def questions(self) -> list[QuestionView]:
         return list(self.query(QuestionView))
 
-    def show(self, step: Step, answers: dict[str, QuizAnswer], focus: bool = False) -> None:
-        """The step's questions, those answered before shown with their answers; `focus` the first open one."""
+    @property
+    def open_questions(self) -> list[QuestionView]:
+        return [q for q in self.questions if not q.answered]
+
+    def show(self, step: Step, answers: dict[str, QuizAnswer]) -> None:
+        """The step's questions, those answered before shown with their answers."""
         self.step = step
-        still_open = [n for n, q in enumerate(step.quiz, 1) if q.id not in answers]
-        self.focus_on = still_open[0] if focus and still_open else None
         box = self.query_one("#quiz-questions", Vertical)
         box.remove_children()
         box.mount_all([QuestionView(n, q, answers.get(q.id)) for n, q in enumerate(step.quiz, 1)])
@@ -184,8 +192,10 @@ class QuizView(Vertical):
         event.stop()
         if self.step is None:
             return
-        # Move on to the next question still open, so the keyboard flow never stalls.
-        later = [q for q in self.questions if not q.answered and q.number > event.view.number]
-        if later:
-            later[0].choices.focus()
+        # Move on to the next question still open (or an earlier one skipped), so the keyboard
+        # flow never stalls; once none is open the screen gives the keyboard back to the text.
+        still_open = self.open_questions
+        later = [q for q in still_open if q.number > event.view.number]
+        if later or still_open:
+            (later or still_open)[0].take_keyboard()
         self.post_message(self.Answered(self.step, event.view.question, event.chosen, event.correct))

@@ -15,9 +15,10 @@ from textual.widgets.option_list import Option
 
 from tutor.checks import plain_words
 from tutor.lessons import ScriptLine
+from tutor.ui.widgets.choice_list import ChoiceList
 
 
-class ScriptList(OptionList):
+class ScriptList(ChoiceList):
     """Enter on a line asks the screen to put it, filled in, into the command bar."""
 
     class Chosen(Message):
