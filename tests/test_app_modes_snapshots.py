@@ -15,6 +15,8 @@ from tests import app_support as s
 from tests.test_app_modes import MODES, open_step, two_web
 
 TERMINAL = (150, 45)
+SMALL = (80, 24)
+"""A small terminal: the lesson has the whole width, the live panel is one z away."""
 
 
 def no_cursor_blink(pilot) -> None:
@@ -68,8 +70,8 @@ def test_exercise(snap_compare, tmp_path: Path) -> None:
         await s.wait_until(pilot, lambda: [r.status for r in panel.results] == ["pass", "fail"],
                            what="the checklist half way")
         await pilot.press("h", "h")
-        await s.wait_until(pilot, lambda: getattr(pilot.app.screen.focused, "id", None) == "step-next",
-                           what="the keyboard on Next (the earlier step's question list is hidden)")
+        await s.wait_until(pilot, lambda: getattr(pilot.app.screen.focused, "id", None) == "step-scroll",
+                           what="the keyboard on the step's text, never on Next")
         no_cursor_blink(pilot)
         seen["text"] = panel.text
         seen["passed"] = panel.passed
@@ -78,3 +80,49 @@ def test_exercise(snap_compare, tmp_path: Path) -> None:
     assert not seen["passed"]
     assert "three web tasks are RUNNING: service(web).running is 2, needs == 3" in seen["text"]
     assert "Hint 2 of 3 (from the sandbox now): web wants 3 and has 2 running." in seen["text"]
+
+
+def test_quiz_small(snap_compare, tmp_path: Path) -> None:
+    """At 80x24, once the first question is answered, the second with its items is in sight, under the
+    first's explanations; the step's bar is one line, its counter clear of the buttons."""
+    app = s.frozen_app(two_web(), tmp_path=tmp_path, lessons_root=MODES)
+    seen = {}
+
+    async def run_before(pilot) -> None:
+        from tutor.ui.widgets.quiz_view import QuizView
+
+        await open_step(pilot, "quiz")
+        await pilot.press("tab", "down", "down", "enter")  # from the text to question 1; B: right
+        first, second = pilot.app.screen.query_one(QuizView).questions
+        await s.wait_until(pilot, lambda: pilot.app.screen.focused is second.choices,
+                           what="the keyboard on the next question")
+        await pilot.pause()
+        no_cursor_blink(pilot)
+        region = pilot.app.screen.find_widget(second.choices).region
+        seen["second"] = region.y >= 0 and region.bottom <= SMALL[1]
+        seen["answer"] = pilot.app.progress.lesson("modes").quiz["quiz"]["who-keeps-count"]
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert seen["second"], "question 2's items are on the screen"
+    assert (seen["answer"].chosen, seen["answer"].correct) == (1, True)
+
+
+def test_exercise_small(snap_compare, tmp_path: Path) -> None:
+    """At 80x24 the exercise's text keeps the larger share: the checklist below it is capped and scrolls."""
+    app = s.frozen_app(two_web(), tmp_path=tmp_path, lessons_root=MODES)
+    seen = {}
+
+    async def run_before(pilot) -> None:
+        from tutor.ui.widgets.exercise_panel import ExercisePanel
+
+        await open_step(pilot, "scale-up")
+        panel = pilot.app.screen.query_one(ExercisePanel)
+        await s.wait_until(pilot, lambda: [r.status for r in panel.results] == ["fail", "fail"],
+                           what="the checklist")
+        await pilot.pause()
+        no_cursor_blink(pilot)
+        seen["text"] = pilot.app.screen.query_one("#step-scroll").size.height
+        seen["panel"] = panel.outer_size.height
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert seen["text"] > seen["panel"]

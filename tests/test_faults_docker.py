@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] != "Z"
 
 
 def _folder(lab: CliSandbox) -> Path:
@@ -214,3 +214,123 @@ def test_a_host_network_task_without_a_container_port_listens_on_loopback_only(r
     while not _listening_on(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _listening_on(pid) == {f"127.0.0.1:{port}"}
+
+
+# -- an engine restart: keep this last, since it stops the engine the rest of the suite needs ----
+ENGINE_LOG = "servicelab-dockerd.log"
+"""scripts/setup-engine.sh starts dockerd with its output in /var/log/servicelab-dockerd.log."""
+STARTED_ENGINES: list[subprocess.Popen] = []
+
+
+class Engine:
+    """The local dockerd the tests talk to, when scripts/setup-engine.sh started it: stopped and
+    started again exactly as it was (same arguments, same log)."""
+
+    def __init__(self, pid: int, argv: list[str], log: str) -> None:
+        self.pid, self.argv, self.log = pid, argv, log
+
+    @classmethod
+    def ours(cls) -> "Engine":
+        """The engine, or a skip saying why this test may not restart it."""
+        require_docker()
+        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        for proc in Path("/proc").iterdir():
+            try:
+                argv = (proc / "cmdline").read_bytes().decode().split("\0")[:-1]
+            except (OSError, ValueError):
+                continue
+            if not argv or Path(argv[0]).name != "dockerd" or host not in _engine_hosts(argv):
+                continue
+            try:
+                log = os.readlink(proc / "fd" / "1")
+            except OSError:
+                pytest.skip(f"cannot see where dockerd (pid {proc.name}) writes: not root, so not restarting it")
+            if Path(log).name != ENGINE_LOG:
+                pytest.skip(f"dockerd (pid {proc.name}) was not started by scripts/setup-engine.sh (its output goes "
+                            f"to {log}, not {ENGINE_LOG}): not restarting an engine the suite did not start")
+            return cls(int(proc.name), argv, log)
+        pytest.skip(f"no local dockerd serves {host}: not restarting an engine the suite did not start")
+
+    def stop(self, sig: int) -> None:
+        """Signal dockerd and wait until it and the containerd it runs have ended (a new dockerd
+        waits in vain for a containerd that is still on its way out)."""
+        children = [int(pid) for task in Path(f"/proc/{self.pid}/task").iterdir()
+                    for pid in (task / "children").read_text().split()]
+        os.kill(self.pid, sig)
+
+        def gone() -> bool:  # reaped, not a zombie: dockerd takes any pid that answers as still running
+            for process in STARTED_ENGINES:
+                process.poll()  # an engine this test run started is its child: reap it
+            return not any(Path(f"/proc/{pid}").exists() for pid in (self.pid, *children))
+
+        deadline = time.monotonic() + 60
+        while not gone() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert gone(), "dockerd did not stop within 60 s"
+
+    def start(self) -> None:
+        """As setup-engine.sh does: in the background, its output appended to the same log."""
+        if self.answers():
+            return
+        pidfile = _engine_option(self.argv, "--pidfile", "-p") or "/var/run/docker.pid"
+        try:  # a killed dockerd leaves its pid file, and a new one refuses to start over it
+            if int(Path(pidfile).read_text().strip() or 0) == self.pid:
+                Path(pidfile).unlink()
+        except (OSError, ValueError):
+            pass
+        with open(self.log, "ab") as log:
+            process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       start_new_session=True)
+        STARTED_ENGINES.append(process)
+        self.pid = process.pid
+        deadline = time.monotonic() + 60
+        while not self.answers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert self.answers(), f"dockerd did not come back within 60 s; see {self.log}"
+
+    @staticmethod
+    def answers() -> bool:
+        return subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True,
+                              timeout=30).returncode == 0
+
+
+def _engine_option(argv: list[str], *names: str) -> str | None:
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def _engine_hosts(argv: list[str]) -> list[str]:
+    hosts = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("-H", "--host")]
+    hosts += [arg.split("=", 1)[1] for arg in argv if arg.startswith(("-H=", "--host="))]
+    return hosts or ["unix:///var/run/docker.sock"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
+def test_zz_after_an_engine_restart_the_service_converges_without_waiting_for_the_resync(lab, sig):
+    """Last in the file (and named so): it stops the engine every other test needs, and always
+    starts it again."""
+    engine = Engine.ours()
+    lab.run("service", "create", "web", "--count", "2")
+    lab.wait_running("web", 2)
+    before = set(_running_containers(lab.name))
+    try:
+        engine.stop(sig)
+    finally:
+        engine.start()
+    back = time.monotonic()
+
+    def converged():
+        running = set(_running_containers(lab.name))
+        status = lab.json("sandbox", "status")
+        return (len(running) == 2 and not running & before and status["engine"]["ok"]
+                and set(docker_containers(lab.name)) == running)
+
+    lab.wait(converged, timeout=15, interval=0.3, what="2 new containers running, and nothing else left")
+    assert time.monotonic() - back < 15, "converged only with the 30 s resync"
+    service = lab.service("web")
+    assert service["runningCount"] == 2

@@ -131,6 +131,9 @@ class Stats:
 OnChange = Callable[[str], None]
 """Called with a task id whenever something about that task's container changed."""
 
+EVENTS_MISSED = ""
+"""What on_change gets when the event stream broke or came back: anything may have changed."""
+
 
 class Runtime(Protocol):
     """What the control plane needs from a place that runs containers."""
@@ -156,7 +159,8 @@ class Runtime(Protocol):
         """Every container of this sandbox, running or not, in one call."""
 
     def watch(self, on_change: OnChange, stop: threading.Event) -> None:
-        """Block, calling on_change(task_id) for changes, until stop is set. Reconnects itself."""
+        """Block, calling on_change(task_id) for changes, until stop is set. Reconnects itself, calling
+        on_change(EVENTS_MISSED) when the stream breaks and again when it is back."""
 
     def logs(self, container_id: str, follow: bool = False, tail: int | None = None) -> Iterator[str]:
         """The container's output, line by line; with follow, keeps going until it exits."""

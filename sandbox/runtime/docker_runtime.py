@@ -28,6 +28,7 @@ import urllib3
 
 from .base import (
     CREATED,
+    EVENTS_MISSED,
     EXITED,
     HEALTH_HEALTHY,
     HEALTH_NONE,
@@ -525,6 +526,7 @@ class DockerRuntime:
         threading.Thread(target=close_on_stop, name=f"watch-closer-{self.sandbox}", daemon=True).start()
         filters = {"type": "container", "label": f"{LABEL_SANDBOX}={self.sandbox}"}
         since = None
+        missed = False
         while not stop.is_set():
             try:
                 stream = self.client.events(decode=True, filters=filters, since=since)
@@ -537,6 +539,9 @@ class DockerRuntime:
             if stop.is_set():  # stop came between connecting and registering the stream
                 _close_quietly(stream)
                 break
+            if missed:  # back, perhaps from a restarted engine that kept no events of before
+                self._notify(on_change, EVENTS_MISSED)
+                missed = False
             try:
                 for event in stream:
                     # Resume from here after a reconnect: replays at most this one event.
@@ -548,6 +553,9 @@ class DockerRuntime:
                 current[0] = None
             _close_quietly(stream)
             if not stop.is_set():
+                # Whatever happened until the stream is back goes unannounced.
+                self._notify(on_change, EVENTS_MISSED)
+                missed = True
                 stop.wait(RECONNECT_DELAY)
 
     def _deliver(self, event: dict, on_change: OnChange) -> None:
@@ -565,6 +573,10 @@ class DockerRuntime:
                 self._died[container_id] = int(code) if code is not None and str(code).lstrip("-").isdigit() else None
             elif action in ("start", "restart", "destroy"):
                 self._died.pop(container_id, None)
+        self._notify(on_change, task_id)
+
+    @staticmethod
+    def _notify(on_change: OnChange, task_id: str) -> None:
         try:
             on_change(task_id)
         except Exception:  # a listener's bug must not end the event stream

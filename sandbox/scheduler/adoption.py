@@ -90,7 +90,8 @@ def adopt_into(task: Task, container: ObservedContainer, now: float) -> None:
 
 
 def adopt_strangers(store: Store, containers: list[ObservedContainer], now: float, executor: TaskExecutor) -> set[str]:
-    """Containers with our labels but no record: adopt running ones, clear away the rest.
+    """Containers with our labels but no record: adopt running ones, clear away the rest, and the
+    containers of stopped tasks that are still there.
 
     After a set-aside, a running container of a service we do not know is adopted as a one-off
     task (nothing replaces it when it ends), and one in a cluster we do not know is left alone
@@ -99,7 +100,10 @@ def adopt_strangers(store: Store, containers: list[ObservedContainer], now: floa
     """
     dirty: set[str] = set()
     for container in containers:
-        if container.task_id in store.tasks:
+        task = store.tasks.get(container.task_id)
+        if task is not None:
+            if task.last_status == STOPPED:  # its removal failed, as when the engine went away
+                executor.submit_removal(container.container_id)
             continue
         labels = container.labels
         cluster = labels.get(LABEL_CLUSTER, "")

@@ -138,7 +138,8 @@ class ControlPlane:
         """The runtime says something happened to this task's container."""
         with self.store.lock:
             task = self.store.tasks.get(task_id)
-            # A container we have no record of is looked at by the next resync.
+            # A container we have no record of, or events the stream missed (EVENTS_MISSED, no
+            # task id): the next pass is a resync.
             key = keys.key_of(task) if task else keys.RESYNC
             self._dirty.add(key)
             # Look once more a little later: an engine may announce a change before its

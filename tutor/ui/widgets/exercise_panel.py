@@ -265,6 +265,7 @@ class ExercisePanel(VerticalScroll):
                                                + [self._line(r) for r in self.symptom_results]))
         hint = self.query_one("#exercise-hint", Static)
         rung = self.rung
+        hint.display = rung is not None  # no blank lines before the first hint: the step's text needs them
         if rung is None:
             hint.update("")
         elif rung.solution:

@@ -100,7 +100,7 @@ class LessonList(OptionList):
             step = min(record.current_step, len(lesson.steps) - 1) + 1
             state = f"at step {step} of {len(lesson.steps)}"
         elif status == DONE_WITH_GAPS:
-            state = f"done with gaps: {steps_words(record.gaps(lesson))} not passed"
+            state = f"done with gaps: {steps_words(record.gaps(lesson))}"
         else:
             state = status
         style = STYLES.get(status, "$text-muted")
