@@ -311,8 +311,8 @@ def _engine_hosts(argv: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
-def test_zz_after_an_engine_restart_the_service_converges_without_waiting_for_the_resync(lab, sig):
-    """Last in the file (and named so): it stops the engine every other test needs, and always
+def test_after_an_engine_restart_the_service_converges_without_waiting_for_the_resync(lab, sig):
+    """Last in the file: it stops the engine every other test needs, and always
     starts it again."""
     engine = Engine.ours()
     lab.run("service", "create", "web", "--count", "2")
@@ -320,6 +320,8 @@ def test_zz_after_an_engine_restart_the_service_converges_without_waiting_for_th
     before = set(_running_containers(lab.name))
     try:
         engine.stop(sig)
+        lab.wait(lambda: not lab.json("sandbox", "status")["engine"]["ok"], timeout=5, interval=0.3,
+                 what="the control plane saw the engine go")
     finally:
         engine.start()
     back = time.monotonic()

@@ -60,6 +60,7 @@ class Walk:
     actions: list[Any] = field(default_factory=list)
     """ActionDone / ActionFailed messages the app handled (fed by run_test's message_hook)."""
     where: str = "home"
+    _details: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     """How long each lesson took (to see where the time goes)."""
     checked: int = 0
@@ -77,7 +78,8 @@ class Walk:
     def problem(self, text: str, detail: str = "") -> None:
         """Note a problem here; `detail` (geometry, the panel's text) is kept for the first place met."""
         places = self.problems.setdefault(text, [])
-        places.append(self.where if places or not detail else f"{self.where} ({detail})")
+        first = self._details.setdefault(text, detail)
+        places.append(f"{self.where} ({detail})" if detail and (not places or detail != first) else self.where)
 
     def report(self) -> str:
         """Every problem, the places it was met, in the order first met."""
@@ -450,8 +452,7 @@ class Walk:
         await self.press("home")
         if options.highlighted is None:
             await self.press("down")
-        for _ in range(index):
-            await self.press("down")
+        await self.press(*["down"] * index)
         if options.highlighted != index:
             self.problem(f"{what}: the arrow keys highlight option {options.highlighted}, not {index + 1}")
             return
@@ -518,11 +519,8 @@ class Walk:
         await self.tab_to(items, what)
         for place in range(len(items.order)):
             where = items.order.index(place)
-            await self.press("home")
-            for _ in range(where):
-                await self.press("down")
-            for _ in range(where - place):
-                await self.press("shift+up")
+            await self.press("home", *["down"] * where)
+            await self.press(*["shift+up"] * (where - place))
         if items.order != sorted(items.order):
             self.problem(f"{what}: shift+up did not put the items in order: {items.order}")
             return
@@ -583,7 +581,7 @@ class Walk:
             await wait_until(self.pilot, lambda: len([n for n in self.app._notifications if n.title == "Reset"]) > before,
                              timeout=120, what="the reset finishing")
         except AssertionError:
-            self.problem(f"the reset did not finish within 120 s: {panel.text!r}")
+            self.problem("the reset did not finish within 120 s", panel.text)
             return
         said = [n.message for n in self.app._notifications if n.title == "Reset"][-1]
         if said != "The sandbox is back to how this step starts.":
@@ -624,7 +622,7 @@ class Walk:
             await wait_until(self.pilot, lambda: panel.symptom_results and all(r.passed for r in panel.symptom_results),
                              timeout=exercise.timeout + 10, what="the mistake's symptoms")
         except AssertionError:
-            self.problem(f"the mistake's symptoms never all showed: {panel.text!r}")
+            self.problem("the mistake's symptoms never all showed", panel.text)
 
     async def wait_for(self, panel: Any, line: Any, whose: str) -> None:
         """A `wait:` line: the learner watches the live panel until it holds."""
@@ -659,15 +657,17 @@ class Walk:
             if line.wait is not None:
                 await self.wait_for(panel, line, "the solution's")
                 continue
-            if expr.has_placeholders(line.parts):
-                await self.press_screen_key("h")  # the solution rung again: filled from the sandbox as it is now
-                await self.pilot.pause(0)
-            shown = panel.rung.text if panel.rung is not None else ""
-            typed = plain_words.commands(line, panel.session.timeline.view())
+            for _ in range(3 if expr.has_placeholders(line.parts) else 1):
+                if expr.has_placeholders(line.parts):
+                    await self.press_screen_key("h")  # the solution rung again: filled from the sandbox now
+                shown = panel.rung.text if panel.rung is not None else ""
+                typed = plain_words.commands(line, panel.session.timeline.view())
+                if typed and all("<" not in command and command in shown for command in typed):
+                    break  # (else the sandbox moved on between the two readings: read again)
+            else:
+                self.problem(f"the solution rung shows no command to type for `{line.text}`", shown)
+                return
             for command in typed:
-                if "<" in command or command not in shown:
-                    self.problem(f"the solution rung does not show a command to type for `{line.text}`: {shown!r}")
-                    return
                 error = await self.type_command(command)
                 if error:
                     self.problem(f"solving the {kind}: {error}")
@@ -676,8 +676,8 @@ class Walk:
                              what="every check passing")
         except AssertionError:
             tail = "\n".join(screen.bar.output_text.splitlines()[-6:])
-            self.problem(f"the {kind} did not pass after its solution was typed into the command bar:\n"
-                         f"{panel.text}\ncommand bar:\n{tail}")
+            self.problem(f"the {kind} did not pass after its solution was typed into the command bar",
+                         f"the panel says:\n{panel.text}\nthe command bar says:\n{tail}")
             return
         await self.settle()
         status = panel.query_one("#exercise-status")

@@ -64,10 +64,12 @@ def reconcile_records(store: Store, containers: list[ObservedContainer], now: fl
 
 
 def _stop_vanished(task: Task, now: float) -> None:
-    """Worded as the planner words a container that goes while it watches."""
-    task.desired_status = STOPPED
-    task.stop_code = ESSENTIAL_CONTAINER_EXITED
-    task.stopped_reason = EXITED_REASON
+    """Worded as the planner words a container that goes while it watches (a stop already asked
+    for keeps its own words)."""
+    if task.desired_status != STOPPED:
+        task.desired_status = STOPPED
+        task.stop_code = ESSENTIAL_CONTAINER_EXITED
+        task.stopped_reason = EXITED_REASON
     task.container_reason = GONE_WHILE_DOWN
     finish(task, now)
     log.info("task %s: its container went while the control plane was down; recorded as stopped", task.task_id)

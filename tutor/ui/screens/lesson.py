@@ -1,4 +1,6 @@
-"""The lesson screen: a lesson's steps on the left, the live sandbox on the right."""
+"""The lesson screen: a lesson's steps on the left, the live sandbox on the right (on a narrow
+terminal, one at a time: z swaps them). Going past the last step finishes the lesson: done when
+every exercise in it passed, otherwise done with gaps (tutor/learner/progress.py)."""
 
 from __future__ import annotations
 
@@ -108,16 +110,12 @@ class LessonScreen(LearningScreen):
             self.notify(f"Lesson done: {title}. Your sandbox keeps running.", title="Well done")
             self.announce(f"lesson done: {title}")
         else:
-            left = self.steps_left()
+            left = steps_words(self.tutor.progress.lesson(self.lesson.id).gaps(self.lesson))
             self.notify(f"{title} is done with gaps: {left} not passed yet. Continue on the lessons screen "
                         "takes you back to the first.", title="Almost done", severity="warning", timeout=8)
             self.announce(f"lesson done with gaps: {left} not passed yet")
         self.tutor.save_progress()
         self.app.pop_screen()
-
-    def steps_left(self) -> str:
-        """"step 3" or "steps 3 and 5": the exercises and pitfall labs not passed yet."""
-        return steps_words(self.tutor.progress.lesson(self.lesson.id).gaps(self.lesson))
 
     def action_home(self) -> None:
         if self.bar.is_open:

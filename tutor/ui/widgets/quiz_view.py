@@ -195,7 +195,7 @@ class QuizView(Vertical):
         # Move on to the next question still open (or an earlier one skipped), so the keyboard
         # flow never stalls; once none is open the screen gives the keyboard back to the text.
         still_open = self.open_questions
-        later = [q for q in still_open if q.number > event.view.number]
-        if later or still_open:
-            (later or still_open)[0].take_keyboard()
+        following = [q for q in still_open if q.number > event.view.number] or still_open
+        if following:
+            following[0].take_keyboard()
         self.post_message(self.Answered(self.step, event.view.question, event.chosen, event.correct))
