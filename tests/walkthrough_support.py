@@ -14,6 +14,7 @@ blocks a learner, each with the size, the lesson and the step.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -99,6 +100,18 @@ class Walk:
         """Let the app handle what is queued, and what that queues in turn, and redraw."""
         for _ in range(rounds):
             await self.pilot.pause(0)
+
+    async def wait(self, predicate: Any, timeout: float, what: str) -> None:
+        """Wait for the sandbox (a command's answer, checks passing): the app runs on meanwhile.
+
+        Polls a few times a second without redrawing anything itself, so a minute's wait costs
+        the app no more than a learner watching; raises AssertionError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not seen within {timeout}s")
+            await asyncio.sleep(0.1)
+        await self.settle(1)
 
     async def press(self, *keys: str) -> None:
         """Key presses as the terminal sends them, each handled (with what it queues) before the next.
@@ -278,7 +291,6 @@ class Walk:
         """Keys for the screen (n, h, R…): a learner closes the command bar first so they are not typed."""
         if self._typing():
             await self.press("escape")
-            await self.pilot.pause(0)
         await self.press(*keys)
 
     async def type_command(self, line: str) -> str | None:
@@ -286,7 +298,6 @@ class Walk:
         bar = self.screen.bar
         if not (bar.is_open and self.app.focused is bar.input):
             await self.press("colon")
-            await self.pilot.pause(0)
         if self.app.focused is not bar.input:
             return f"`:` did not put the cursor in the command bar (focus on {self.app.focused!r})"
         # The line goes in whole, as a paste would: key by key costs a minute over the course.
@@ -300,7 +311,7 @@ class Walk:
         from tutor.ui.messages import ActionFailed
 
         try:
-            await wait_until(self.pilot, lambda: len(self.actions) > seen, timeout=30, what="an answer")
+            await self.wait(lambda: len(self.actions) > seen, timeout=30, what="an answer")
         except AssertionError:
             tail = "\n".join(self.screen.bar.output_text.splitlines()[-3:])
             return f"`{line}` typed into the command bar was not carried out; the bar says: {tail!r}"
@@ -578,7 +589,7 @@ class Walk:
             return
         await self.press("y")
         try:
-            await wait_until(self.pilot, lambda: len([n for n in self.app._notifications if n.title == "Reset"]) > before,
+            await self.wait(lambda: len([n for n in self.app._notifications if n.title == "Reset"]) > before,
                              timeout=120, what="the reset finishing")
         except AssertionError:
             self.problem("the reset did not finish within 120 s", panel.text)
@@ -604,7 +615,6 @@ class Walk:
                 return
             seen = len(self.actions)
             await self.press("enter")
-            await self.pilot.pause(0)
             bar = screen.bar
             if not bar.is_open or self.app.focused is not bar.input:
                 self.problem(f"Enter on the mistake's line {n + 1} did not open the command bar with it")
@@ -619,7 +629,7 @@ class Walk:
                 self.problem(f"making the mistake: {error}")
                 return
         try:
-            await wait_until(self.pilot, lambda: panel.symptom_results and all(r.passed for r in panel.symptom_results),
+            await self.wait(lambda: panel.symptom_results and all(r.passed for r in panel.symptom_results),
                              timeout=exercise.timeout + 10, what="the mistake's symptoms")
         except AssertionError:
             self.problem("the mistake's symptoms never all showed", panel.text)
@@ -632,7 +642,7 @@ class Walk:
             return panel.session is not None and bool(expr.evaluate(line.wait.condition, panel.session.timeline.view()))
 
         try:
-            await wait_until(self.pilot, holds, timeout=line.wait.timeout + 10, what=line.text)
+            await self.wait(holds, timeout=line.wait.timeout + 10, what=line.text)
         except AssertionError:
             self.problem(f"{whose} `{line.text}` never held on the live sandbox")
 
@@ -641,7 +651,6 @@ class Walk:
         hint = panel.query_one("#exercise-hint")
         for rung in range(1, exercise.ladder_size + 1):
             await self.press_screen_key("h")
-            await self.pilot.pause(0)
             if panel.rung is None or panel.rung.number != rung:
                 self.problem(f"h did not show hint {rung} of {exercise.ladder_size}")
                 return
@@ -672,7 +681,7 @@ class Walk:
                 if error:
                     self.problem(f"solving the {kind}: {error}")
         try:
-            await wait_until(self.pilot, lambda: panel.passed, timeout=exercise.timeout + 15,
+            await self.wait(lambda: panel.passed, timeout=exercise.timeout + 15,
                              what="every check passing")
         except AssertionError:
             tail = "\n".join(screen.bar.output_text.splitlines()[-6:])
