@@ -1,17 +1,20 @@
 """The whole course in the app, as a learner walks it: keyboard only, on real containers.
 
 At 120x40 the walk opens every lesson from the home screen's list (arrow keys and Enter),
-visits every step with `n`, answers every prediction, myth and quiz question with the arrow
-keys and Enter, and solves every exercise and pitfall lab by typing its reference solution
-into the command bar (`:`), with task ids filled in from the live sandbox as the hint ladder's
-last rung shows them; each must show "✓ Done" and be recorded. At 80x24 the same walk checks
-that everything can be read and reached (the solving is the same at both sizes and would
-double the time). At both sizes every question, option, checklist line and button must be
-displayed, scrollable into the screen's visible region, and, when it is something to act on,
-in the Tab order. At the end the home screen says the course is complete.
+visits every step with `n`, answers every prediction, myth and quiz question (Tab to it, the
+arrow keys, Enter; shift+up for an ordering question), and solves every exercise and pitfall
+lab in the command bar (`:`): R when the app says the sandbox is not how the step starts, the
+mistake's lines from the panel (Enter puts each in the bar), then each line of the reference
+solution as the hint ladder's last rung shows it, task ids filled in from the live sandbox.
+Each must show "✓ Done" and be recorded, and at the end the home screen says the course is
+complete. At 80x24 the same walk reads, reaches and answers everything but does not solve
+(solving takes the same minutes at any size). At both sizes every question, option,
+checklist line, hint and button must be displayed, scrollable into the screen's visible region
+by containers the keyboard can scroll, and, when it is something to act on, in the Tab order.
 
-Every problem found is collected, so a failure lists all of them with size, lesson and step.
-Both walks share one sandbox, torn down at the end with no container left behind.
+Every problem found is collected, so a failure lists all of them with size, lesson and step
+(tests/walkthrough_support.py). Both walks share one sandbox, torn down at the end with no
+container left behind. About 3.5 + 1 minutes.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ async def walk(course_sandbox, size: tuple[int, int], solve: bool) -> Walk:
     return walker
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(480)
 def test_the_whole_course_solved_by_keyboard_at_120x40(course_sandbox) -> None:
     import asyncio
 

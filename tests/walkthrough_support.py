@@ -2,14 +2,17 @@
 
 `Walk` opens every lesson from the home screen's list with Enter, visits every step with `n`,
 and on each step checks that what the learner must read or use can be reached: every question,
-option, checklist line and button is displayed, can be scrolled into the screen's visible
-region, and (when it is something to act on) is in the Tab order. Questions are answered with
-the arrow keys and Enter; exercises are solved by typing their reference solution into the
-command bar (`:`), with placeholders filled from the live sandbox exactly as the hint ladder's
-last rung shows them.
+option, checklist line, hint and button is displayed, can be scrolled into the screen's visible
+region (by containers the keyboard can scroll), and, when it is something to act on, is in the
+Tab order. Questions are answered with Tab, the arrow keys and Enter. Exercises are solved in
+the command bar (`:`), each line of the reference solution as the hint ladder's last rung shows
+it, with placeholders (task ids) filled from the live sandbox; the line goes into the bar whole,
+as a paste would, then Enter.
 
-Problems are collected rather than raised at the first one, so one run lists everything that
-blocks a learner, each with the size, the lesson and the step.
+Keys are posted as the terminal sends them and each is followed by the screen handling its
+queues (Pilot.press waits for the whole process to look idle instead, which costs minutes
+with a live sandbox feeding the app). Problems are collected rather than raised at the first
+one, so one run lists everything that blocks a learner, each with the lesson and the step.
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ class Walk:
     async def wait(self, predicate: Any, timeout: float, what: str) -> None:
         """Wait for the sandbox (a command's answer, checks passing): the app runs on meanwhile.
 
-        Polls a few times a second without redrawing anything itself, so a minute's wait costs
+        Polls ten times a second without redrawing anything itself, so a minute's wait costs
         the app no more than a learner watching; raises AssertionError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -114,10 +117,7 @@ class Walk:
         await self.settle(1)
 
     async def press(self, *keys: str) -> None:
-        """Key presses as the terminal sends them, each handled (with what it queues) before the next.
-
-        Pilot.press waits for the whole process to look idle after every key, which a live
-        sandbox's feed rarely lets happen; here each key waits for the screen's queues instead."""
+        """Key presses as the terminal sends them, in order; then the widget's action and what it posts."""
         for key in keys:
             self.app.post_message(events.Key(key, key_to_character(key)))
             await self.pilot.pause(0)  # the app hands it to the focused widget, in order
