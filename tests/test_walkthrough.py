@@ -59,6 +59,7 @@ def course_app(course_sandbox, size: tuple[int, int]):
 async def walk(course_sandbox, size: tuple[int, int], solve: bool) -> Walk:
     app = course_app(course_sandbox, size)
     walker = Walk(None, size, solve)
+    walker.keep_toasts(app)
     async with app.run_test(size=size, message_hook=walker.hook) as pilot:
         walker.pilot = pilot
         await walker.walk_course()

@@ -63,6 +63,9 @@ class Walk:
     """Each problem found, with where it was met (lesson/step), the same problem once."""
     actions: list[Any] = field(default_factory=list)
     """ActionDone / ActionFailed messages the app handled (fed by run_test's message_hook)."""
+    toasts: list[tuple[str, str]] = field(default_factory=list)
+    """(title, message) of every toast the app showed, kept: a toast with the title of an
+    earlier one replaces it on screen, so counting the ones on screen misses repeats."""
     where: str = "home"
     _details: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -92,6 +95,16 @@ class Walk:
         for text, places in self.problems.items():
             lines.append(f"- {text}\n    at {', '.join(places)}")
         return "\n".join(lines)
+
+    def keep_toasts(self, app: Any) -> None:
+        """Log every toast `app` shows, as well as showing it."""
+        shown = app.notify
+
+        def notify(message: str, **kwargs: Any) -> None:
+            self.toasts.append((kwargs.get("title", ""), message))
+            shown(message, **kwargs)
+
+        app.notify = notify
 
     def hook(self, message: Any) -> None:
         from tutor.ui.messages import ActionDone, ActionFailed
@@ -579,7 +592,7 @@ class Walk:
 
         if not (panel.busy and "R shows what a reset changes" in panel.busy):
             return
-        before = len([n for n in self.app._notifications if n.title == "Reset"])
+        before = len([title for title, _ in self.toasts if title == "Reset"])
         await self.press_screen_key("R")
         try:
             await wait_until(self.pilot, lambda: isinstance(self.app.screen, ConfirmDialog), timeout=5,
@@ -589,12 +602,12 @@ class Walk:
             return
         await self.press("y")
         try:
-            await self.wait(lambda: len([n for n in self.app._notifications if n.title == "Reset"]) > before,
+            await self.wait(lambda: len([title for title, _ in self.toasts if title == "Reset"]) > before,
                              timeout=120, what="the reset finishing")
         except AssertionError:
             self.problem("the reset did not finish within 120 s", panel.text)
             return
-        said = [n.message for n in self.app._notifications if n.title == "Reset"][-1]
+        said = [message for title, message in self.toasts if title == "Reset"][-1]
         if said != "The sandbox is back to how this step starts.":
             self.problem(f"the reset did not put the sandbox back: {said}")
         await self.pilot.pause(0.3)
